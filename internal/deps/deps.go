@@ -8,6 +8,7 @@ import (
 	_ "github.com/alecthomas/kingpin/v2"
 	_ "github.com/bradleyfalzon/ghinstallation/v2"
 	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/prometheus/client_golang/prometheus/testutil"
 	_ "github.com/prometheus/common/promslog"
 	_ "github.com/prometheus/exporter-toolkit/web"
 	_ "github.com/prometheus/prometheus/promql/parser"
