@@ -1,0 +1,229 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/github-security-exporter/github-security-exporter/githubapi"
+)
+
+var (
+	successDesc = prometheus.NewDesc(
+		"github_exporter_collection_success",
+		"Whether the last collection of the source for the organization succeeded (1) or not (0).",
+		[]string{"org", "collector"}, nil)
+	lastSuccessDesc = prometheus.NewDesc(
+		"github_exporter_last_success_timestamp_seconds",
+		"When the source was last collected successfully for the organization.",
+		[]string{"org", "collector"}, nil)
+	durationDesc = prometheus.NewDesc(
+		"github_exporter_collection_duration_seconds",
+		"How long the last collection of the source for the organization took.",
+		[]string{"org", "collector"}, nil)
+	availableDesc = prometheus.NewDesc(
+		"github_exporter_source_available",
+		"Whether GitHub serves the source for the organization (1), or answered that it is not enabled or not permitted (0).",
+		[]string{"org", "collector"}, nil)
+	failuresDesc = prometheus.NewDesc(
+		"github_exporter_collection_failures_total",
+		"Collections of the source for the organization that failed since the exporter started.",
+		[]string{"org", "collector"}, nil)
+)
+
+// Config is what an Exporter collects and from where.
+type Config struct {
+	Client *githubapi.Client
+	Orgs   []string
+	// Sources names the sources to collect; empty means every registered source.
+	Sources []string
+	Logger  *slog.Logger
+	// Now is a test hook; default time.Now.
+	Now func() time.Time
+}
+
+// Exporter collects the sources of every organization when Run is called and serves the
+// result of the last collections to Prometheus. Collect never calls GitHub.
+type Exporter struct {
+	gh      *githubapi.Client
+	orgs    []string
+	sources []Source
+	logger  *slog.Logger
+	now     func() time.Time
+
+	mu    sync.Mutex // serialises writers of snap
+	snap  atomic.Pointer[snapshot]
+	ready atomic.Bool
+}
+
+// snapshot is immutable once stored: a writer copies it, changes the copy and swaps it in.
+type snapshot struct {
+	states map[stateKey]SourceStatus
+}
+
+type stateKey struct{ org, source string }
+
+// SourceStatus is what the exporter knows about one source of one organization.
+type SourceStatus struct {
+	Org, Collector string
+	Ran            bool // a collection has finished at least once
+	Success        bool
+	Available      bool
+	LastSuccess    time.Time
+	Duration       time.Duration
+	Failures       int
+	LastError      string
+	metrics        []prometheus.Metric // from the last successful collection
+}
+
+// New checks cfg and returns an Exporter with an empty snapshot.
+func New(cfg Config) (*Exporter, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("no GitHub client")
+	}
+	if len(cfg.Orgs) == 0 {
+		return nil, errors.New("no organization to collect")
+	}
+	e := &Exporter{gh: cfg.Client, orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now}
+	if e.logger == nil {
+		e.logger = slog.New(slog.DiscardHandler)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	for _, s := range registry {
+		if len(cfg.Sources) == 0 || slices.Contains(cfg.Sources, s.Name()) {
+			e.sources = append(e.sources, s)
+		}
+	}
+	for _, name := range cfg.Sources {
+		if !slices.Contains(Sources(), name) {
+			return nil, fmt.Errorf("unknown collector %q (known: %v)", name, Sources())
+		}
+	}
+	e.snap.Store(&snapshot{states: map[stateKey]SourceStatus{}})
+	return e, nil
+}
+
+// Run collects every source of every organization once, one after the other. Each
+// result replaces that source's part of the snapshot as soon as it is in; a failed
+// collection keeps the source's last good counts.
+func (e *Exporter) Run(ctx context.Context) {
+	for _, org := range e.orgs {
+		for _, src := range e.sources {
+			if ctx.Err() != nil {
+				return
+			}
+			e.collect(ctx, org, src)
+		}
+	}
+	e.ready.Store(true)
+}
+
+func (e *Exporter) collect(ctx context.Context, org string, src Source) {
+	start := e.now()
+	metrics, err := src.Collect(ctx, e.gh, org)
+	if err != nil && ctx.Err() != nil {
+		return // shutting down: not a failure of the source
+	}
+	key := stateKey{org, src.Name()}
+	st := e.snap.Load().states[key]
+	st.Org, st.Collector, st.Ran = org, src.Name(), true
+	st.Duration = e.now().Sub(start)
+	log := e.logger.With("org", org, "collector", src.Name(), "duration", st.Duration.Round(time.Millisecond))
+	switch {
+	case err == nil:
+		st.Success, st.Available, st.LastSuccess, st.LastError, st.metrics = true, true, e.now(), "", metrics
+		log.Info("collection finished", "series", len(metrics))
+	case githubapi.IsNotAvailable(err):
+		st.Success, st.Available, st.LastError, st.metrics = false, false, err.Error(), nil
+		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", err)
+	default:
+		st.Success, st.Available, st.LastError = false, true, err.Error()
+		st.Failures++
+		log.Error("collection failed, keeping the last good counts", "err", err)
+	}
+	e.store(key, st)
+}
+
+func (e *Exporter) store(key stateKey, st SourceStatus) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old := e.snap.Load().states
+	next := make(map[stateKey]SourceStatus, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[key] = st
+	e.snap.Store(&snapshot{states: next})
+}
+
+// Ready reports whether the first collection of every source has finished.
+func (e *Exporter) Ready() bool { return e.ready.Load() }
+
+// Status returns what is known of each source of each organization, in configuration order.
+func (e *Exporter) Status() []SourceStatus {
+	states := e.snap.Load().states
+	var out []SourceStatus
+	for _, org := range e.orgs {
+		for _, src := range e.sources {
+			if st, ok := states[stateKey{org, src.Name()}]; ok {
+				st.metrics = nil
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	seen := map[string]bool{}
+	descs := make(chan *prometheus.Desc)
+	go func() {
+		for _, s := range e.sources {
+			s.Describe(descs)
+		}
+		close(descs)
+	}()
+	for d := range descs {
+		if !seen[d.String()] {
+			seen[d.String()] = true
+			ch <- d
+		}
+	}
+	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector: it sends the current snapshot and nothing else.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range e.snap.Load().states {
+		for _, m := range st.metrics {
+			ch <- m
+		}
+		labels := []string{st.Org, st.Collector}
+		ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, boolValue(st.Success), labels...)
+		ch <- prometheus.MustNewConstMetric(availableDesc, prometheus.GaugeValue, boolValue(st.Available), labels...)
+		ch <- prometheus.MustNewConstMetric(durationDesc, prometheus.GaugeValue, st.Duration.Seconds(), labels...)
+		ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(st.Failures), labels...)
+		if !st.LastSuccess.IsZero() {
+			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
+		}
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

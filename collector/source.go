@@ -1,0 +1,40 @@
+// Package collector walks an organization's GitHub security listings, turns them into
+// counts, and exposes the counts of the last successful collection as Prometheus metrics.
+//
+// Each GitHub source lives in a file of its own and registers itself with registerSource.
+// Pagination, pacing, retries and rate limits are not handled here but in package githubapi,
+// which every source uses.
+package collector
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/github-security-exporter/github-security-exporter/githubapi"
+)
+
+// A Source walks one GitHub listing of an organization and returns the metrics it yields.
+// The metrics are immutable (prometheus.NewConstMetric) so that a snapshot can hold them.
+type Source interface {
+	// Name is the value of the collector label, e.g. "dependabot".
+	Name() string
+	// Describe sends the descriptors of every metric Collect may return.
+	Describe(ch chan<- *prometheus.Desc)
+	// Collect walks the listing for org.
+	Collect(ctx context.Context, gh *githubapi.Client, org string) ([]prometheus.Metric, error)
+}
+
+var registry []Source
+
+// registerSource adds a source to the ones every Exporter collects, in registration order.
+func registerSource(s Source) { registry = append(registry, s) }
+
+// Sources returns the names of the registered sources.
+func Sources() []string {
+	names := make([]string, len(registry))
+	for i, s := range registry {
+		names[i] = s.Name()
+	}
+	return names
+}
