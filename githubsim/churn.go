@@ -1,0 +1,188 @@
+package githubsim
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// Change over time: new alerts, fixes and resolutions, dismissals and
+// reopenings, drawn from their own random stream so that the same seed and
+// the same sequence of Step calls give the same data.
+
+// churner holds what Step needs between calls. Guarded by Server.mu.
+type churner struct {
+	gen *generator
+	rng *rand.Rand
+}
+
+func newChurner(g *generator) *churner {
+	return &churner{gen: g, rng: g.rng("churn")}
+}
+
+type change int
+
+const (
+	changeNew change = iota
+	changeClose
+	changeDismiss
+	changeReopen
+)
+
+var changes = []weighted[change]{{changeNew, 30}, {changeClose, 30}, {changeDismiss, 20}, {changeReopen, 20}}
+
+// Step makes n changes, each bumping the changed alert's updated_at to Now().
+// Organizations and families change in proportion to their size; a family an
+// organization has no alerts of stays empty.
+func (s *Server) Step(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now().UTC().Truncate(time.Second)
+	for range n {
+		s.churn.step(s.orgs, now)
+	}
+}
+
+// Churn calls Step(n) every interval until ctx ends (for the demo). A
+// non-positive interval means no churn: it returns at once.
+func (s *Server) Churn(ctx context.Context, interval time.Duration, n int) {
+	if interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Step(n)
+		}
+	}
+}
+
+func (ch *churner) step(orgs []*org, now time.Time) {
+	var choices []weighted[*org]
+	for _, o := range orgs {
+		if n := len(o.codeScanning.all) + len(o.dependabot.all) + len(o.secretScanning.all); n > 0 {
+			choices = append(choices, weighted[*org]{o, n})
+		}
+	}
+	if len(choices) == 0 {
+		return
+	}
+	o := pickOne(ch.rng, choices)
+	fam := pickOne(ch.rng, []weighted[int]{
+		{famCodeScanning, len(o.codeScanning.all)}, {famDependabot, len(o.dependabot.all)}, {famSecretScanning, len(o.secretScanning.all)},
+	})
+	kind := pickOne(ch.rng, changes)
+	switch fam {
+	case famCodeScanning:
+		ch.codeScanning(o, kind, now)
+	case famDependabot:
+		ch.dependabot(o, kind, now)
+	case famSecretScanning:
+		ch.secretScanning(o, kind, now)
+	}
+}
+
+func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
+	st, rng := &o.codeScanning, ch.rng
+	switch kind {
+	case changeClose:
+		if a := find(rng, st.all, (*csRecord).isOpen); a != nil {
+			a.fix(now)
+			st.invalidate()
+			return
+		}
+	case changeDismiss:
+		if a := find(rng, st.all, (*csRecord).isOpen); a != nil {
+			a.dismiss(now, pickOne(rng, csDismissReasons))
+			st.invalidate()
+			return
+		}
+	case changeReopen:
+		if a := find(rng, st.all, (*csRecord).isClosed); a != nil {
+			a.reopen(now)
+			st.invalidate()
+			return
+		}
+	}
+	if i := o.pickRepo(rng, famCodeScanning); i >= 0 {
+		a := newCodeScanning(rng, o.repos[i], now)
+		st.add(&a)
+	}
+}
+
+func (ch *churner) dependabot(o *org, kind change, now time.Time) {
+	st, rng := &o.dependabot, ch.rng
+	switch kind {
+	case changeClose:
+		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
+			a.fix(now)
+			st.invalidate()
+			return
+		}
+	case changeDismiss:
+		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
+			if rng.Float64() < 0.3 {
+				a.autoDismiss(now)
+			} else {
+				a.dismiss(now, pickOne(rng, depDismissReasons))
+			}
+			st.invalidate()
+			return
+		}
+	case changeReopen:
+		if a := find(rng, st.all, (*depRecord).isClosed); a != nil {
+			a.reopen(now)
+			st.invalidate()
+			return
+		}
+	}
+	if i := o.pickRepo(rng, famDependabot); i >= 0 {
+		a := ch.gen.newDependabot(rng, o.repos[i], now)
+		st.add(&a)
+	}
+}
+
+func (ch *churner) secretScanning(o *org, kind change, now time.Time) {
+	st, rng := &o.secretScanning, ch.rng
+	switch kind {
+	case changeClose, changeDismiss:
+		if a := find(rng, st.all, (*ssRecord).isOpen); a != nil {
+			resolution := "revoked"
+			if kind == changeDismiss {
+				resolution = pickOne(rng, ssResolutions)
+			}
+			a.resolve(now, resolution)
+			st.invalidate()
+			return
+		}
+	case changeReopen:
+		if a := find(rng, st.all, (*ssRecord).isClosed); a != nil {
+			a.reopen(now)
+			st.invalidate()
+			return
+		}
+	}
+	if i := o.pickRepo(rng, famSecretScanning); i >= 0 {
+		a := newSecretScanning(rng, o.repos[i], now)
+		st.add(&a)
+	}
+}
+
+// find draws a record satisfying ok, trying a bounded number of random picks;
+// it returns the zero value when it finds none.
+func find[R any](rng *rand.Rand, all []R, ok func(R) bool) R {
+	var zero R
+	if len(all) == 0 {
+		return zero
+	}
+	for range 64 {
+		if r := all[rng.IntN(len(all))]; ok(r) {
+			return r
+		}
+	}
+	return zero
+}

@@ -1,0 +1,90 @@
+package githubsim
+
+import (
+	"hash/fnv"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// anonymousLimit is GitHub's primary limit for unauthenticated requests.
+const anonymousLimit = 60
+
+// rateLimiter keeps GitHub's primary rate limit: a budget of requests per
+// token for an hour-long window that starts with the token's first request.
+// Unauthenticated requests share the anonymous budget.
+type rateLimiter struct {
+	mu      sync.Mutex
+	limit   int
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	used  int
+	reset time.Time
+}
+
+// rateState is what the x-ratelimit-* headers report.
+type rateState struct {
+	limit, used int
+	reset       time.Time
+}
+
+func newRateLimiter(limit int) *rateLimiter {
+	return &rateLimiter{limit: limit, buckets: map[string]*bucket{}}
+}
+
+func (l *rateLimiter) bucket(token string, now time.Time) (*bucket, int) {
+	limit := l.limit
+	if token == "" {
+		limit = anonymousLimit
+	}
+	b := l.buckets[token]
+	if b == nil || !now.Before(b.reset) {
+		b = &bucket{reset: now.Truncate(time.Second).Add(time.Hour)}
+		l.buckets[token] = b
+	}
+	return b, limit
+}
+
+// take charges one request; ok is false when the budget is exhausted.
+func (l *rateLimiter) take(token string, now time.Time) (rateState, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, limit := l.bucket(token, now)
+	if b.used >= limit {
+		return rateState{limit, limit, b.reset}, false
+	}
+	b.used++
+	return rateState{limit, b.used, b.reset}, true
+}
+
+// check reports the budget without charging it; ok is false when exhausted.
+func (l *rateLimiter) check(token string, now time.Time) (rateState, bool) {
+	st := l.peek(token, now)
+	return st, st.used < st.limit
+}
+
+func (l *rateLimiter) peek(token string, now time.Time) rateState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, limit := l.bucket(token, now)
+	return rateState{limit, min(b.used, limit), b.reset}
+}
+
+func (st rateState) setHeaders(h http.Header) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(st.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(st.limit-st.used))
+	h.Set("X-RateLimit-Used", strconv.Itoa(st.used))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(st.reset.Unix(), 10))
+	h.Set("X-RateLimit-Resource", "core")
+}
+
+// userIDOf is the simulated user id behind a token, for error messages. The
+// token itself never appears in a response.
+func userIDOf(token string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(token))
+	return int64(h.Sum64()%90_000_000) + 1_000_000
+}

@@ -1,0 +1,257 @@
+// Package githubsim is a simulated GitHub that speaks the real REST API for the
+// organization-level security alert listings (code scanning, Dependabot, secret
+// scanning). It drives the tests, the benchmarks and the exporter's --demo mode.
+//
+// It follows GitHub's documented behaviour: response bodies shaped like GitHub's
+// own examples, Link-header pagination through /organizations/{id}/ with each
+// endpoint's quirks (cursor only for Dependabot, the empty after= switch for
+// secret scanning), rate-limit headers with a per-token budget, 401/403/404/422
+// errors, and injectable faults. The data is generated deterministically from a
+// seed, is skewed like real organizations (a few repositories hold most alerts)
+// and can change over time (Step, Churn). The ground-truth accessors return
+// copies of the records so tests can compute the metrics they expect.
+//
+// Layout: server.go (configuration, ServeHTTP, stats), router.go (routes and the
+// per-request pipeline), respond.go (headers and error bodies), ratelimit.go,
+// faults.go, listing.go (sorted indexes and pagination), one file per endpoint
+// family, repository.go (repository and user objects), generate.go and
+// catalog.go (data), churn.go (change over time).
+package githubsim
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a simulated GitHub.
+type Config struct {
+	Seed       int64            // deterministic data
+	Orgs       []OrgSpec        // nil: DemoOrgs()
+	PathPrefix string           // "" serves at /orgs/...; "/api/v3" serves like GitHub Enterprise Server (everything under the prefix)
+	Latency    time.Duration    // added to every response (benchmarks)
+	RateLimit  int              // primary limit per token per hour; default 5000
+	Now        func() time.Time // default time.Now; data timestamps are spread over the year before Now() at New time
+}
+
+// OrgSpec describes one simulated organization.
+type OrgSpec struct {
+	Login string
+	ID    int64 // numeric id used in /organizations/{id}/ links; 0 → derived from Login
+	Repos int
+	// Alert counts per family.
+	CodeScanning, Dependabot, SecretScanning int
+}
+
+// DemoOrgs is the data set of the exporter's --demo mode: two organizations,
+// dozens of repositories, thousands of alerts.
+func DemoOrgs() []OrgSpec {
+	return []OrgSpec{
+		{Login: "acme-corp", Repos: 48, CodeScanning: 1800, Dependabot: 3200, SecretScanning: 240},
+		{Login: "acme-labs", Repos: 16, CodeScanning: 350, Dependabot: 700, SecretScanning: 60},
+	}
+}
+
+// Family names, as used by SetUnavailable and by the exporter's collector label.
+const (
+	FamilyCodeScanning   = "code_scanning"
+	FamilyDependabot     = "dependabot"
+	FamilySecretScanning = "secret_scanning"
+)
+
+// Server is the simulated GitHub. It implements http.Handler and is safe for
+// concurrent use.
+type Server struct {
+	cfg    Config
+	prefix string
+	now    func() time.Time
+	mux    *http.ServeMux
+	routes map[string]string // mux pattern → route template (Stats.ByEndpoint)
+
+	mu      sync.Mutex // guards the data below and everything reachable from orgs
+	orgs    []*org
+	byLogin map[string]*org // lower-case login
+	byID    map[int64]*org
+	churn   *churner
+
+	limits *rateLimiter
+	faults faultSet
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	requestSeq atomic.Uint64
+}
+
+// New generates the organizations of cfg and returns a server for them.
+func New(cfg Config) *Server {
+	if cfg.Orgs == nil {
+		cfg.Orgs = DemoOrgs()
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = 5000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:     cfg,
+		prefix:  cleanPrefix(cfg.PathPrefix),
+		now:     cfg.Now,
+		byLogin: map[string]*org{},
+		byID:    map[int64]*org{},
+		limits:  newRateLimiter(cfg.RateLimit),
+		stats:   Stats{ByStatus: map[int]int{}, ByEndpoint: map[string]int{}},
+	}
+	s.faults.unavailable = map[unavailableKey]unavailable{}
+	g := newGenerator(cfg.Seed, s.now().UTC().Truncate(time.Second))
+	for _, spec := range cfg.Orgs {
+		o := g.org(spec, s.byID)
+		s.orgs = append(s.orgs, o)
+		s.byLogin[strings.ToLower(o.login)] = o
+		s.byID[o.id] = o
+	}
+	s.churn = newChurner(g)
+	s.registerRoutes()
+	return s
+}
+
+func cleanPrefix(p string) string {
+	p = strings.TrimRight(p, "/")
+	if p != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
+}
+
+// Orgs returns the logins of the simulated organizations, in configuration order.
+func (s *Server) Orgs() []string {
+	out := make([]string, len(s.orgs))
+	for i, o := range s.orgs {
+		out[i] = o.login
+	}
+	return out
+}
+
+// OrgID returns the numeric id of org, the one used in /organizations/{id}/ links.
+func (s *Server) OrgID(org string) (int64, bool) {
+	o := s.byLogin[strings.ToLower(org)]
+	if o == nil {
+		return 0, false
+	}
+	return o.id, true
+}
+
+// Repos returns the names of org's repositories (without owner), sorted.
+func (s *Server) Repos(org string) []string {
+	o := s.byLogin[strings.ToLower(org)]
+	if o == nil {
+		return nil
+	}
+	out := make([]string, len(o.repos))
+	for i, r := range o.repos {
+		out[i] = r.name
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ServeHTTP answers one API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, pattern := s.mux.Handler(r)
+	endpoint, ok := s.routes[pattern]
+	if !ok {
+		endpoint = "unknown" // e.g. the mux's redirect of an unclean path
+	}
+	rw := &statusWriter{ResponseWriter: w}
+	defer func() { s.record(endpoint, rw.status) }()
+	if !sleep(r, s.cfg.Latency) {
+		return // client gone
+	}
+	s.mux.ServeHTTP(rw, r)
+}
+
+func sleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// Stats counts the requests the server has answered.
+type Stats struct {
+	Requests int
+	// ByStatus counts responses by HTTP status; 0 counts requests that got no
+	// response (ResetConnection faults, clients gone during Latency).
+	ByStatus map[int]int
+	// ByEndpoint counts requests by route template such as
+	// "/orgs/{org}/dependabot/alerts" (the /organizations/{id}/ form that Link
+	// headers use is counted under the same template); unmatched paths count
+	// under "unknown".
+	ByEndpoint map[string]int
+	// RateLimited counts primary and secondary rate-limit refusals (403/429).
+	RateLimited int
+}
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	out := s.stats
+	out.ByStatus = make(map[int]int, len(s.stats.ByStatus))
+	for k, v := range s.stats.ByStatus {
+		out.ByStatus[k] = v
+	}
+	out.ByEndpoint = make(map[string]int, len(s.stats.ByEndpoint))
+	for k, v := range s.stats.ByEndpoint {
+		out.ByEndpoint[k] = v
+	}
+	return out
+}
+
+func (s *Server) record(endpoint string, status int) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	s.stats.Requests++
+	s.stats.ByStatus[status]++
+	s.stats.ByEndpoint[endpoint]++
+}
+
+func (s *Server) countRateLimited() {
+	s.statsMu.Lock()
+	s.stats.RateLimited++
+	s.statsMu.Unlock()
+}
+
+// statusWriter remembers the status code written through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (ResetConnection).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
