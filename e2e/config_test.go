@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBadConfigurationExits checks that each bad configuration ends the program before
+// anything starts, with a one-line error that names the problem and a non-zero exit code.
+func TestBadConfigurationExits(t *testing.T) {
+	dir := t.TempDir()
+	emptyToken := filepath.Join(dir, "empty-token")
+	if err := os.WriteFile(emptyToken, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badWebConfig := filepath.Join(dir, "web.yml")
+	if err := os.WriteFile(badWebConfig, []byte("tls_server_config: [not, a, map\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withToken := []string{"GITHUB_TOKEN=" + token}
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"invalid schedule", withToken, []string{"--github.org=acme", "--collector.schedule=every fortnight"}, "invalid schedule"},
+		{"negative interval", withToken, []string{"--github.org=acme", "--collector.schedule=@every -5m"}, "interval must be positive"},
+		{"no token", []string{"GITHUB_TOKEN="}, []string{"--github.org=acme"}, "no GitHub token"},
+		{"empty token file", nil, []string{"--github.org=acme", "--github.token-file=" + emptyToken}, "no GitHub token"},
+		{"missing token file", nil, []string{"--github.org=acme", "--github.token-file=" + filepath.Join(dir, "nope")}, "reading --github.token-file"},
+		{"no organization", append(withToken, "GITHUB_ORGS="), nil, "no organization"},
+		{"bad organization", withToken, []string{"--github.org=acme/../../admin"}, "invalid organization name"},
+		{"unparsable URL", withToken, []string{"--github.org=acme", "--github.api-url=://nope"}, "invalid --github.api-url"},
+		{"URL without scheme", withToken, []string{"--github.org=acme", "--github.api-url=github.example.com/api/v3"}, "invalid --github.api-url"},
+		{"unknown flag", withToken, []string{"--github.org=acme", "--github.orgs=acme"}, "unknown long flag '--github.orgs'"},
+		{"bad web config", withToken, []string{"--github.org=acme", "--web.config.file=" + badWebConfig}, "invalid --web.config.file"},
+		{"zero rate", withToken, []string{"--github.org=acme", "--github.requests-per-second=0"}, "must be positive"},
+		{"bad log level", withToken, []string{"--github.org=acme", "--log.level=loud"}, "unrecognized log level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, append(tt.args, "--web.listen-address="+freeAddr(t))...)
+			cmd.Env = append(os.Environ(), "GITHUB_TOKEN=", "GITHUB_ORGS=")
+			cmd.Env = append(cmd.Env, tt.env...)
+			out, err := cmd.CombinedOutput()
+			exit, ok := err.(*exec.ExitError)
+			if !ok || exit.ExitCode() == 0 {
+				t.Fatalf("want a non-zero exit, got %v; output:\n%s", err, out)
+			}
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) != 1 {
+				t.Errorf("want a one-line error, got %d lines:\n%s", len(lines), out)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("error %q does not say %q", out, tt.want)
+			}
+			if strings.Contains(string(out), token) {
+				t.Error("the token appears in the error")
+			}
+		})
+	}
+}
+
+// TestDemoServesAllFamilies runs the README's first command's binary: --demo, no token,
+// no network, and expects non-zero counts for all three alert families.
+func TestDemoServesAllFamilies(t *testing.T) {
+	e := start(t, []string{"GITHUB_TOKEN=", "GITHUB_ORGS="}, "--demo")
+	e.waitReady(t, time.Minute)
+	series, _ := e.scrape(t)
+	for _, name := range []string{"github_code_scanning_alerts", "github_dependabot_alerts", "github_secret_scanning_alerts"} {
+		var sum float64
+		for _, v := range family(series, name) {
+			sum += v
+		}
+		if sum == 0 {
+			t.Errorf("demo serves no %s", name)
+		}
+	}
+}
