@@ -20,30 +20,44 @@ var oldestOpenDesc = prometheus.NewDesc(
 // alertCounts aggregates one alert listing: counts by the family's label tuple, and the
 // creation time of the oldest open alert by repository and severity.
 type alertCounts struct {
-	family string
-	counts *tally
-	oldest *oldest
+	family    string
+	counts    *tally
+	oldest    *oldest
+	openRepos map[string]bool
 }
 
 func newAlertCounts(family string) *alertCounts {
-	return &alertCounts{family: family, counts: newTally(), oldest: newOldest()}
+	return &alertCounts{family: family, counts: newTally(), oldest: newOldest(), openRepos: map[string]bool{}}
 }
 
-// add counts one alert. labels are the family's labels after org; open alerts also feed
-// the oldest-open metric under repository and severity.
+// add counts one alert. labels are the family's labels after org, repository first and
+// state last; open alerts also feed the oldest-open metric under repository and severity.
 func (a *alertCounts) add(open bool, created githubTime, repository, severity string, labels ...string) error {
 	if open {
 		a.oldest.observe(created.unix(), repository, a.family, severity)
+		a.openRepos[cleanLabel(repository)] = true
 	}
 	return a.counts.add(labels...)
 }
 
-func (a *alertCounts) metrics(countDesc *prometheus.Desc, org string) ([]prometheus.Metric, error) {
-	counts, err := a.counts.metrics(countDesc, org)
+// metrics returns the counts and oldest-open times of t's organization. With an inventory
+// known, every kept repository without open alerts gets an explicit 0 with state "open"
+// and the other labels empty, so that "no open alerts" differs from "not collected".
+func (a *alertCounts) metrics(countDesc *prometheus.Desc, t *Target, labels int) ([]prometheus.Metric, error) {
+	for _, repo := range t.Repos.Names() {
+		if !a.openRepos[cleanLabel(repo)] && t.Keep(repo) {
+			values := make([]string, labels)
+			values[0], values[labels-1] = repo, "open"
+			if err := a.counts.zero(values...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	counts, err := a.counts.metrics(countDesc, t.Org)
 	if err != nil {
 		return nil, err
 	}
-	oldest, err := a.oldest.metrics(oldestOpenDesc, org)
+	oldest, err := a.oldest.metrics(oldestOpenDesc, t.Org)
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +65,14 @@ func (a *alertCounts) metrics(countDesc *prometheus.Desc, org string) ([]prometh
 }
 
 // walkAlerts walks an organization-level alert listing, page by page, handing each
-// decoded alert to count; a page is dropped once counted.
-func walkAlerts[T any](ctx context.Context, gh *githubapi.Client, org, endpoint, query string, count func(*T) error) error {
-	path := strings.Replace(strings.TrimPrefix(endpoint, "/"), "{org}", url.PathEscape(org), 1) + "?" + query
-	return githubapi.WalkJSON(ctx, gh, endpoint, path, func(page []T) error {
+// decoded alert of a kept repository to count; a page is dropped once counted.
+func walkAlerts[T alert](ctx context.Context, t *Target, endpoint, query string, count func(*T) error) error {
+	path := strings.Replace(strings.TrimPrefix(endpoint, "/"), "{org}", url.PathEscape(t.Org), 1) + "?" + query
+	return githubapi.WalkJSON(ctx, t.REST, endpoint, path, func(page []T) error {
 		for i := range page {
+			if !t.Keep(page[i].repositoryName()) {
+				continue
+			}
 			if err := count(&page[i]); err != nil {
 				return err
 			}
@@ -64,10 +81,20 @@ func walkAlerts[T any](ctx context.Context, gh *githubapi.Client, org, endpoint,
 	})
 }
 
+// alert is what every listing's alert type offers.
+type alert interface{ repositoryName() string }
+
 // repository is the part of GitHub's repository object the listings are counted by.
 type repository struct {
 	Name string `json:"name"`
 }
+
+// inRepository is embedded by the alert types of the listings.
+type inRepository struct {
+	Repository repository `json:"repository"`
+}
+
+func (r inRepository) repositoryName() string { return r.Repository.Name }
 
 // githubTime is a timestamp from GitHub that decodes leniently: null or a malformed value
 // is the zero time rather than an error that would fail the whole walk.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/github-security-exporter/github-security-exporter/githubapi"
 )
 
 func init() { registerSource(codeScanning{}) }
@@ -29,8 +27,8 @@ type codeScanningAlert struct {
 	Tool struct {
 		Name *string `json:"name"`
 	} `json:"tool"`
-	Repository repository `json:"repository"`
-	CreatedAt  githubTime `json:"created_at"`
+	inRepository
+	CreatedAt githubTime `json:"created_at"`
 }
 
 // severity is the security severity when the rule has one, else the rule's severity.
@@ -45,15 +43,15 @@ func (codeScanning) Describe(ch chan<- *prometheus.Desc) {
 	ch <- oldestOpenDesc
 }
 
-func (codeScanning) Collect(ctx context.Context, gh *githubapi.Client, org string) ([]prometheus.Metric, error) {
+func (codeScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
 	counts := newAlertCounts("code_scanning")
-	err := walkAlerts(ctx, gh, org, "/orgs/{org}/code-scanning/alerts", "per_page=100", func(a *codeScanningAlert) error {
+	err := walkAlerts(ctx, t, "/orgs/{org}/code-scanning/alerts", "per_page=100", func(a *codeScanningAlert) error {
 		state, severity := orDefault(a.State, "unknown"), a.severity()
 		return counts.add(state == "open", a.CreatedAt, a.Repository.Name, severity,
 			a.Repository.Name, orDefault(a.Tool.Name, "unknown"), severity, state)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing code scanning alerts of %s: %w", org, err)
+		return nil, fmt.Errorf("listing code scanning alerts of %s: %w", t.Org, err)
 	}
-	return counts.metrics(codeScanningAlertsDesc, org)
+	return counts.metrics(codeScanningAlertsDesc, t, 4)
 }

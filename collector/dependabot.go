@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/github-security-exporter/github-security-exporter/githubapi"
 )
 
 func init() { registerSource(dependabot{}) }
@@ -36,8 +34,8 @@ type dependabotAlert struct {
 	SecurityVulnerability struct {
 		Severity *string `json:"severity"`
 	} `json:"security_vulnerability"`
-	Repository repository `json:"repository"`
-	CreatedAt  githubTime `json:"created_at"`
+	inRepository
+	CreatedAt githubTime `json:"created_at"`
 }
 
 // severity is the advisory's severity in REST's lowercase spelling ("medium", never GraphQL's "MODERATE").
@@ -56,16 +54,16 @@ func (dependabot) Describe(ch chan<- *prometheus.Desc) {
 	ch <- oldestOpenDesc
 }
 
-func (dependabot) Collect(ctx context.Context, gh *githubapi.Client, org string) ([]prometheus.Metric, error) {
+func (dependabot) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
 	counts := newAlertCounts("dependabot")
-	err := walkAlerts(ctx, gh, org, "/orgs/{org}/dependabot/alerts", "per_page=100", func(a *dependabotAlert) error {
+	err := walkAlerts(ctx, t, "/orgs/{org}/dependabot/alerts", "per_page=100", func(a *dependabotAlert) error {
 		state, severity := orDefault(a.State, "unknown"), a.severity()
 		return counts.add(state == "open", a.CreatedAt, a.Repository.Name, severity,
 			a.Repository.Name, orDefault(a.Dependency.Package.Ecosystem, "unknown"),
 			orDefault(a.Dependency.Scope, "unknown"), severity, state)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing dependabot alerts of %s: %w", org, err)
+		return nil, fmt.Errorf("listing dependabot alerts of %s: %w", t.Org, err)
 	}
-	return counts.metrics(dependabotAlertsDesc, org)
+	return counts.metrics(dependabotAlertsDesc, t, 5)
 }

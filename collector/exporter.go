@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shurcooL/githubv4"
 
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
 )
@@ -40,9 +41,12 @@ var (
 
 // Config is what an Exporter collects and from where.
 type Config struct {
-	Client *githubapi.Client
-	Orgs   []string
-	// Sources names the sources to collect; empty means every registered source.
+	Client  *githubapi.Client
+	GraphQL *githubv4.Client   // optional: sources that need it fail without it
+	Metrics *githubapi.Metrics // optional: rate-limit figures from response bodies
+	Orgs    []string
+	Filter  RepoFilter
+	// Sources names the sources Run collects; empty means DefaultSources().
 	Sources []string
 	Logger  *slog.Logger
 	// Now is a test hook; default time.Now.
@@ -52,9 +56,10 @@ type Config struct {
 // Exporter collects the sources of every organization when Run is called and serves the
 // result of the last collections to Prometheus. Collect never calls GitHub.
 type Exporter struct {
-	gh      *githubapi.Client
 	orgs    []string
-	sources []Source
+	targets map[string]*Target
+	sources []Source // collected by Run, the inventory first
+	all     []Source // every registered source, for RunSource
 	logger  *slog.Logger
 	now     func() time.Time
 
@@ -91,30 +96,41 @@ func New(cfg Config) (*Exporter, error) {
 	if len(cfg.Orgs) == 0 {
 		return nil, errors.New("no organization to collect")
 	}
-	e := &Exporter{gh: cfg.Client, orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now}
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
+	for _, org := range cfg.Orgs {
+		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics, Filter: cfg.Filter}
+	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
 	if e.now == nil {
 		e.now = time.Now
 	}
-	for _, s := range registry {
-		if len(cfg.Sources) == 0 || slices.Contains(cfg.Sources, s.Name()) {
-			e.sources = append(e.sources, s)
-		}
+	names := cfg.Sources
+	if len(names) == 0 {
+		names = DefaultSources()
 	}
-	for _, name := range cfg.Sources {
+	for _, name := range names {
 		if !slices.Contains(Sources(), name) {
 			return nil, fmt.Errorf("unknown collector %q (known: %v)", name, Sources())
 		}
 	}
+	for _, s := range registry {
+		if slices.Contains(names, s.Name()) {
+			e.sources = append(e.sources, s)
+		}
+	}
+	// The inventory runs first: the other sources filter by it.
+	slices.SortStableFunc(e.sources, func(a, b Source) int {
+		return boolInt(b.Name() == inventorySource) - boolInt(a.Name() == inventorySource)
+	})
 	e.snap.Store(&snapshot{states: map[stateKey]SourceStatus{}})
 	return e, nil
 }
 
-// Run collects every source of every organization once, one after the other. Each
-// result replaces that source's part of the snapshot as soon as it is in; a failed
-// collection keeps the source's last good counts.
+// Run collects the configured sources of every organization once, one after the other.
+// Each result replaces that source's part of the snapshot as soon as it is in; a failed
+// collection keeps the source's last good counts. Runs must not overlap.
 func (e *Exporter) Run(ctx context.Context) {
 	for _, org := range e.orgs {
 		for _, src := range e.sources {
@@ -127,9 +143,25 @@ func (e *Exporter) Run(ctx context.Context) {
 	e.ready.Store(true)
 }
 
+// RunSource collects one source, by name, for every organization: for a source on a
+// schedule of its own. It must not overlap with Run.
+func (e *Exporter) RunSource(ctx context.Context, name string) {
+	for _, src := range e.all {
+		if src.Name() != name {
+			continue
+		}
+		for _, org := range e.orgs {
+			if ctx.Err() != nil {
+				return
+			}
+			e.collect(ctx, org, src)
+		}
+	}
+}
+
 func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	start := e.now()
-	metrics, err := src.Collect(ctx, e.gh, org)
+	metrics, err := src.Collect(ctx, e.targets[org])
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
 	}
@@ -173,7 +205,7 @@ func (e *Exporter) Status() []SourceStatus {
 	states := e.snap.Load().states
 	var out []SourceStatus
 	for _, org := range e.orgs {
-		for _, src := range e.sources {
+		for _, src := range e.all {
 			if st, ok := states[stateKey{org, src.Name()}]; ok {
 				st.metrics = nil
 				out = append(out, st)
@@ -188,7 +220,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	seen := map[string]bool{}
 	descs := make(chan *prometheus.Desc)
 	go func() {
-		for _, s := range e.sources {
+		for _, s := range e.all {
 			s.Describe(descs)
 		}
 		close(descs)
@@ -219,6 +251,13 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func boolValue(b bool) float64 {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/github-security-exporter/github-security-exporter/githubapi"
 )
 
 func init() { registerSource(secretScanning{}) }
@@ -23,12 +21,12 @@ var secretScanningAlertsDesc = prometheus.NewDesc(
 type secretScanning struct{}
 
 type secretScanningAlert struct {
-	State      *string    `json:"state"`
-	Resolution *string    `json:"resolution"`
-	SecretType *string    `json:"secret_type"`
-	Validity   *string    `json:"validity"`
-	Repository repository `json:"repository"`
-	CreatedAt  githubTime `json:"created_at"`
+	State      *string `json:"state"`
+	Resolution *string `json:"resolution"`
+	SecretType *string `json:"secret_type"`
+	Validity   *string `json:"validity"`
+	inRepository
+	CreatedAt githubTime `json:"created_at"`
 }
 
 func (secretScanning) Name() string { return "secret_scanning" }
@@ -38,9 +36,9 @@ func (secretScanning) Describe(ch chan<- *prometheus.Desc) {
 	ch <- oldestOpenDesc
 }
 
-func (secretScanning) Collect(ctx context.Context, gh *githubapi.Client, org string) ([]prometheus.Metric, error) {
+func (secretScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
 	counts := newAlertCounts("secret_scanning")
-	err := walkAlerts(ctx, gh, org, "/orgs/{org}/secret-scanning/alerts", "per_page=100&after=", func(a *secretScanningAlert) error {
+	err := walkAlerts(ctx, t, "/orgs/{org}/secret-scanning/alerts", "per_page=100&after=", func(a *secretScanningAlert) error {
 		state := orDefault(a.State, "unknown")
 		resolution := orDefault(a.Resolution, "")
 		if state == "open" {
@@ -50,7 +48,7 @@ func (secretScanning) Collect(ctx context.Context, gh *githubapi.Client, org str
 			a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, state)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing secret scanning alerts of %s: %w", org, err)
+		return nil, fmt.Errorf("listing secret scanning alerts of %s: %w", t.Org, err)
 	}
-	return counts.metrics(secretScanningAlertsDesc, org)
+	return counts.metrics(secretScanningAlertsDesc, t, 5)
 }

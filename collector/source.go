@@ -10,8 +10,6 @@ import (
 	"context"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/github-security-exporter/github-security-exporter/githubapi"
 )
 
 // A Source walks one GitHub listing of an organization and returns the metrics it yields.
@@ -21,14 +19,34 @@ type Source interface {
 	Name() string
 	// Describe sends the descriptors of every metric Collect may return.
 	Describe(ch chan<- *prometheus.Desc)
-	// Collect walks the listing for org.
-	Collect(ctx context.Context, gh *githubapi.Client, org string) ([]prometheus.Metric, error)
+	// Collect walks the listing for the target organization.
+	Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error)
 }
 
 var registry []Source
 
-// registerSource adds a source to the ones every Exporter collects, in registration order.
+// registerSource adds a source to the ones an Exporter may collect. Sources of an
+// organization run in registration order, except the inventory, which runs first
+// because the others filter by it.
 func registerSource(s Source) { registry = append(registry, s) }
+
+// inventorySource is the name of the source that sets Target.Repos.
+const inventorySource = "repositories"
+
+// defaultOff lists sources that run only when asked for, e.g. because they cost a
+// request per repository.
+var defaultOff = map[string]bool{}
+
+// DefaultSources returns the names of the sources collected when none are named.
+func DefaultSources() []string {
+	var names []string
+	for _, s := range registry {
+		if !defaultOff[s.Name()] {
+			names = append(names, s.Name())
+		}
+	}
+	return names
+}
 
 // Sources returns the names of the registered sources.
 func Sources() []string {

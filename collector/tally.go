@@ -36,6 +36,19 @@ func (t *tally) add(values ...string) error {
 	return nil
 }
 
+// zero makes sure the label values have a row, counted 0 unless counted already.
+func (t *tally) zero(values ...string) error {
+	key := joinLabels(values)
+	if _, ok := t.counts[key]; ok {
+		return nil
+	}
+	if len(t.counts) >= maxSeries {
+		return fmt.Errorf("more than %d label combinations", maxSeries)
+	}
+	t.counts[key] = 0
+	return nil
+}
+
 // metrics turns the counts into gauges of desc, prefixed with the org label.
 func (t *tally) metrics(desc *prometheus.Desc, org string) ([]prometheus.Metric, error) {
 	out := make([]prometheus.Metric, 0, len(t.counts))
