@@ -105,6 +105,30 @@ func (c *Client) BaseURL() *url.URL {
 // endpoint is the bounded route template that labels the requests and errors.
 // A non-2xx answer, after the transport's retries, is a *StatusError.
 func (c *Client) Walk(ctx context.Context, endpoint, path string, page func(io.Reader) error) error {
+	return c.WalkPages(ctx, endpoint, path, nil, func(p *Page) error { return page(p.Body) })
+}
+
+// A Page is one answer of a paginated listing.
+type Page struct {
+	URL         string    // the URL requested
+	Body        io.Reader // the body of a 2xx answer; nil when NotModified
+	NotModified bool      // GitHub answered 304 to If-None-Match: the page is as last seen
+	ETag        string    // the answer's ETag, "" when none (on a 304, the cached one)
+	Next        string    // the next page's URL, "" on the last page (on a 304, the cached one)
+}
+
+// A Validator is what a caller remembers of a page's last 2xx answer, so that the
+// page can be asked for conditionally.
+type Validator struct{ ETag, Next string }
+
+// ErrStop, returned by a page function, ends a walk early and without error.
+var ErrStop = errors.New("stop walk")
+
+// WalkPages walks like Walk. For each page URL, cached (when not nil) may give the
+// validator of its last answer: the request then carries If-None-Match, and a 304 (which
+// GitHub does not count against the rate limit) reaches fn as NotModified with the cached
+// next link. fn may return ErrStop to end the walk.
+func (c *Client) WalkPages(ctx context.Context, endpoint, path string, cached func(url string) (Validator, bool), fn func(*Page) error) error {
 	ctx = WithEndpoint(ctx, endpoint)
 	rel, err := url.Parse(strings.TrimPrefix(path, "/"))
 	if err != nil {
@@ -117,7 +141,17 @@ func (c *Client) Walk(ctx context.Context, endpoint, path string, page func(io.R
 			return fmt.Errorf("GET %s: pagination loop: next link %s was already fetched", endpoint, next)
 		}
 		seen[next] = true
-		if next, err = c.getPage(ctx, endpoint, next, page); err != nil {
+		var v *Validator
+		if cached != nil {
+			if got, ok := cached(next); ok && got.ETag != "" {
+				v = &got
+			}
+		}
+		next, err = c.getPage(ctx, endpoint, next, v, fn)
+		if errors.Is(err, ErrStop) {
+			return nil
+		}
+		if err != nil {
 			var se *StatusError
 			if errors.As(err, &se) {
 				return err
@@ -128,8 +162,9 @@ func (c *Client) Walk(ctx context.Context, endpoint, path string, page func(io.R
 	return nil
 }
 
-// getPage fetches one page, hands its body to page and returns the next URL ("" at the end).
-func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, page func(io.Reader) error) (string, error) {
+// getPage fetches one page, conditionally when v is not nil, hands it to fn and returns
+// the next URL ("" at the end).
+func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, v *Validator, fn func(*Page) error) (string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "", fmt.Errorf("parsing url: %w", err)
@@ -148,11 +183,20 @@ func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, page func
 	req.Header.Set("Accept", "application/vnd.github+json")
 	req.Header.Set("X-GitHub-Api-Version", c.apiVersion)
 	req.Header.Set("User-Agent", c.userAgent)
+	if v != nil {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		if v == nil {
+			return "", errors.New("304 Not Modified to an unconditional request")
+		}
+		return v.Next, fn(&Page{URL: rawURL, NotModified: true, ETag: v.ETag, Next: v.Next})
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", NewStatusError(endpoint, resp)
 	}
@@ -167,11 +211,19 @@ func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, page func
 	if int64(len(body)) > c.maxPageBytes {
 		return "", fmt.Errorf("response body larger than %d bytes", c.maxPageBytes)
 	}
-	links, err := ParseLink(strings.Join(resp.Header.Values("Link"), ", "))
+	next, err := nextLink(u, resp.Header)
 	if err != nil {
 		return "", err
 	}
-	if err := page(bytes.NewReader(body)); err != nil {
+	page := &Page{URL: rawURL, Body: bytes.NewReader(body), ETag: resp.Header.Get("ETag"), Next: next}
+	return next, fn(page)
+}
+
+// nextLink returns the rel="next" URL of a response to u, "" when there is none. GitHub's
+// absolute links are kept exactly as sent; a relative one is resolved against u.
+func nextLink(u *url.URL, h http.Header) (string, error) {
+	links, err := ParseLink(strings.Join(h.Values("Link"), ", "))
+	if err != nil {
 		return "", err
 	}
 	next, ok := links["next"]
@@ -183,7 +235,7 @@ func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, page func
 		return "", fmt.Errorf("parsing next link: %w", err)
 	}
 	if ref.IsAbs() {
-		return next, nil // GitHub's absolute links are followed exactly as sent
+		return next, nil
 	}
 	return u.ResolveReference(ref).String(), nil
 }
