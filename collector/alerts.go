@@ -108,6 +108,14 @@ func (t *githubTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// unixSeconds is the time in Unix seconds, 0 for the zero time.
+func (t githubTime) unixSeconds() int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
 func (t githubTime) unix() float64 {
 	if t.IsZero() {
 		return 0

@@ -18,6 +18,8 @@ const maxLabelLen = 256
 // sep joins label values into a map key; it cannot occur in a cleaned label value.
 const sep = "\x00"
 
+var errTooManySeries = fmt.Errorf("more than %d label combinations", maxSeries)
+
 // A tally counts alerts by the full tuple of their label values, so that a series is
 // never emitted twice.
 type tally struct {
@@ -30,7 +32,7 @@ func newTally() *tally { return &tally{counts: make(map[string]float64)} }
 func (t *tally) add(values ...string) error {
 	key := joinLabels(values)
 	if _, ok := t.counts[key]; !ok && len(t.counts) >= maxSeries {
-		return fmt.Errorf("more than %d label combinations", maxSeries)
+		return errTooManySeries
 	}
 	t.counts[key]++
 	return nil
@@ -43,7 +45,7 @@ func (t *tally) zero(values ...string) error {
 		return nil
 	}
 	if len(t.counts) >= maxSeries {
-		return fmt.Errorf("more than %d label combinations", maxSeries)
+		return errTooManySeries
 	}
 	t.counts[key] = 0
 	return nil
