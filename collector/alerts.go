@@ -82,10 +82,14 @@ func walkAlerts[T alert](ctx context.Context, t *Target, endpoint, query string,
 }
 
 // alert is what every listing's alert type offers.
-type alert interface{ repositoryName() string }
+type alert interface {
+	repositoryName() string
+	repositoryID() int64
+}
 
 // repository is the part of GitHub's repository object the listings are counted by.
 type repository struct {
+	ID   int64  `json:"id"`
 	Name string `json:"name"`
 }
 
@@ -95,6 +99,13 @@ type inRepository struct {
 }
 
 func (r inRepository) repositoryName() string { return r.Repository.Name }
+
+// repositoryOf gives an alert's repository id and name to an alertListing.
+func repositoryOf[T alert](a *T) (int64, string) {
+	return (*a).repositoryID(), (*a).repositoryName()
+}
+
+func (r inRepository) repositoryID() int64 { return r.Repository.ID }
 
 // githubTime is a timestamp from GitHub that decodes leniently: null or a malformed value
 // is the zero time rather than an error that would fail the whole walk.

@@ -80,11 +80,11 @@ github_alerts_oldest_open_timestamp_seconds{family="code_scanning",org="acme",re
 		name:   "code scanning: security severity wins, nulls become none and unknown",
 		source: "code_scanning",
 		body: `[
- {"state":"open","rule":{"severity":"warning","security_severity_level":"high"},"tool":{"name":"CodeQL"},"repository":{"name":"api"},"created_at":"2021-03-01T00:00:00Z"},
- {"state":"open","rule":{"severity":"warning","security_severity_level":"high"},"tool":{"name":"CodeQL"},"repository":{"name":"api"},"created_at":"2022-01-01T00:00:00Z"},
- {"state":null,"rule":{"severity":"note","security_severity_level":null},"tool":{"name":"Semgrep"},"repository":{"name":"api"}},
- {"state":"fixed","rule":{"severity":null},"tool":{"name":null},"repository":{"name":"web"},"created_at":"not a time"},
- {"state":"fixed","rule":{},"tool":{},"repository":{"name":"web"}}
+ {"number":1,"state":"open","rule":{"severity":"warning","security_severity_level":"high"},"tool":{"name":"CodeQL"},"repository":{"name":"api"},"created_at":"2021-03-01T00:00:00Z"},
+ {"number":2,"state":"open","rule":{"severity":"warning","security_severity_level":"high"},"tool":{"name":"CodeQL"},"repository":{"name":"api"},"created_at":"2022-01-01T00:00:00Z"},
+ {"number":3,"state":null,"rule":{"severity":"note","security_severity_level":null},"tool":{"name":"Semgrep"},"repository":{"name":"api"}},
+ {"number":4,"state":"fixed","rule":{"severity":null},"tool":{"name":null},"repository":{"name":"web"},"created_at":"not a time"},
+ {"number":5,"state":"fixed","rule":{},"tool":{},"repository":{"name":"web"}}
 ]`,
 		metrics: []string{"github_code_scanning_alerts", "github_alerts_oldest_open_timestamp_seconds"},
 		want: `
@@ -115,9 +115,9 @@ github_alerts_oldest_open_timestamp_seconds{family="dependabot",org="acme",repos
 		name:   "dependabot: moderate is medium, null scope is unknown, vulnerability severity as fallback",
 		source: "dependabot",
 		body: `[
- {"state":"fixed","dependency":{"package":{"ecosystem":"npm"},"scope":null},"security_advisory":{"severity":"MODERATE"},"repository":{"name":"web"}},
- {"state":"auto_dismissed","dependency":{"package":{"ecosystem":"npm"},"scope":"development"},"security_advisory":{},"security_vulnerability":{"severity":"low"},"repository":{"name":"web"}},
- {"state":"open","dependency":{"package":{}},"security_advisory":{"severity":"critical"},"repository":{"name":"web"}}
+ {"number":6,"state":"fixed","dependency":{"package":{"ecosystem":"npm"},"scope":null},"security_advisory":{"severity":"MODERATE"},"repository":{"name":"web"}},
+ {"number":7,"state":"auto_dismissed","dependency":{"package":{"ecosystem":"npm"},"scope":"development"},"security_advisory":{},"security_vulnerability":{"severity":"low"},"repository":{"name":"web"}},
+ {"number":8,"state":"open","dependency":{"package":{}},"security_advisory":{"severity":"critical"},"repository":{"name":"web"}}
 ]`,
 		metrics: []string{"github_dependabot_alerts"},
 		want: `
@@ -141,9 +141,9 @@ github_secret_scanning_alerts{org="acme",repository="Hello-World",resolution="fa
 		name:   "secret scanning: open has no resolution, absent validity is unknown",
 		source: "secret_scanning",
 		body: `[
- {"state":"open","resolution":null,"secret_type":"aws_access_key_id","validity":"active","repository":{"name":"infra"},"created_at":"2021-03-01T00:00:00Z"},
- {"state":"open","resolution":"revoked","secret_type":"aws_access_key_id","repository":{"name":"infra"}},
- {"state":"resolved","resolution":"revoked","secret_type":"slack_api_token","validity":"inactive","repository":{"name":"infra"}}
+ {"number":9,"state":"open","resolution":null,"secret_type":"aws_access_key_id","validity":"active","repository":{"name":"infra"},"created_at":"2021-03-01T00:00:00Z"},
+ {"number":10,"state":"open","resolution":"revoked","secret_type":"aws_access_key_id","repository":{"name":"infra"}},
+ {"number":11,"state":"resolved","resolution":"revoked","secret_type":"slack_api_token","validity":"inactive","repository":{"name":"infra"}}
 ]`,
 		metrics: []string{"github_secret_scanning_alerts", "github_alerts_oldest_open_timestamp_seconds"},
 		want: `

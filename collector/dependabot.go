@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +34,32 @@ type dependabotAlert struct {
 		Severity *string `json:"severity"`
 	} `json:"security_vulnerability"`
 	inRepository
-	CreatedAt githubTime `json:"created_at"`
+	Number          int64      `json:"number"`
+	CreatedAt       githubTime `json:"created_at"`
+	UpdatedAt       githubTime `json:"updated_at"`
+	FixedAt         githubTime `json:"fixed_at"`
+	DismissedAt     githubTime `json:"dismissed_at"`
+	AutoDismissedAt githubTime `json:"auto_dismissed_at"`
+	DismissedReason *string    `json:"dismissed_reason"`
+}
+
+var dependabotListing = &alertListing[dependabotAlert]{
+	spec:     familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5},
+	endpoint: "/orgs/{org}/dependabot/alerts",
+	query:    "per_page=100",
+	repo:     repositoryOf[dependabotAlert],
+	fields: func(a *dependabotAlert) alertFields {
+		state, severity := orDefault(a.State, "unknown"), a.severity()
+		return alertFields{
+			key: alertKey{Number: a.Number},
+			labels: []string{a.Repository.Name, orDefault(a.Dependency.Package.Ecosystem, "unknown"),
+				orDefault(a.Dependency.Scope, "unknown"), severity, state},
+			severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
+			closed: firstTime(a.FixedAt, a.DismissedAt, a.AutoDismissedAt),
+			// "inaccurate" is Dependabot's dismissal for an alert that does not apply.
+			falsePositive: orDefault(a.DismissedReason, "") == "inaccurate",
+		}
+	},
 }
 
 // severity is the advisory's severity in REST's lowercase spelling ("medium", never GraphQL's "MODERATE").
@@ -51,19 +75,9 @@ func (dependabot) Name() string { return "dependabot" }
 
 func (dependabot) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dependabotAlertsDesc
-	ch <- oldestOpenDesc
+	describeAlertFamily(ch)
 }
 
 func (dependabot) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
-	counts := newAlertCounts("dependabot")
-	err := walkAlerts(ctx, t, "/orgs/{org}/dependabot/alerts", "per_page=100", func(a *dependabotAlert) error {
-		state, severity := orDefault(a.State, "unknown"), a.severity()
-		return counts.add(state == "open", a.CreatedAt, a.Repository.Name, severity,
-			a.Repository.Name, orDefault(a.Dependency.Package.Ecosystem, "unknown"),
-			orDefault(a.Dependency.Scope, "unknown"), severity, state)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing dependabot alerts of %s: %w", t.Org, err)
-	}
-	return counts.metrics(dependabotAlertsDesc, t, 5)
+	return dependabotListing.collect(ctx, t)
 }

@@ -46,6 +46,8 @@ type Config struct {
 	Metrics *githubapi.Metrics // optional: rate-limit figures from response bodies
 	Orgs    []string
 	Filter  RepoFilter
+	SLA     SLA   // nil: DefaultSLA
+	Walks   Walks // zero: daily full walks, a 5m margin
 	// Sources names the sources Run collects; empty means DefaultSources().
 	Sources []string
 	Logger  *slog.Logger
@@ -66,6 +68,7 @@ type Exporter struct {
 	mu    sync.Mutex // serialises writers of snap
 	snap  atomic.Pointer[snapshot]
 	ready atomic.Bool
+	runMu sync.Mutex // one Run or RunSource at a time: sources of a Target never overlap
 }
 
 // snapshot is immutable once stored: a writer copies it, changes the copy and swaps it in.
@@ -97,14 +100,18 @@ func New(cfg Config) (*Exporter, error) {
 		return nil, errors.New("no organization to collect")
 	}
 	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
-	for _, org := range cfg.Orgs {
-		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics, Filter: cfg.Filter}
-	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if cfg.SLA == nil {
+		cfg.SLA = DefaultSLA
+	}
+	for _, org := range cfg.Orgs {
+		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -130,8 +137,11 @@ func New(cfg Config) (*Exporter, error) {
 
 // Run collects the configured sources of every organization once, one after the other.
 // Each result replaces that source's part of the snapshot as soon as it is in; a failed
-// collection keeps the source's last good counts. Runs must not overlap.
+// collection keeps the source's last good counts. A Run or RunSource already under way
+// is waited for.
 func (e *Exporter) Run(ctx context.Context) {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
 	for _, org := range e.orgs {
 		for _, src := range e.sources {
 			if ctx.Err() != nil {
@@ -144,8 +154,11 @@ func (e *Exporter) Run(ctx context.Context) {
 }
 
 // RunSource collects one source, by name, for every organization: for a source on a
-// schedule of its own. It must not overlap with Run.
+// schedule of its own. A Run or RunSource already under way is waited for, so the
+// sources of an organization never run at once.
 func (e *Exporter) RunSource(ctx context.Context, name string) {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
 	for _, src := range e.all {
 		if src.Name() != name {
 			continue

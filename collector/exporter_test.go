@@ -17,7 +17,7 @@ type switchable struct {
 
 func TestFailedCollectionKeepsLastGoodCounts(t *testing.T) {
 	s := &switchable{
-		bodies: map[string]string{dependabotPath: `[{"state":"open","dependency":{"package":{"ecosystem":"npm"},"scope":"runtime"},"security_advisory":{"severity":"high"},"repository":{"name":"web"}}]`},
+		bodies: map[string]string{dependabotPath: `[{"number":1,"state":"open","dependency":{"package":{"ecosystem":"npm"},"scope":"runtime"},"security_advisory":{"severity":"high"},"repository":{"name":"web"}}]`},
 		status: map[string]int{},
 	}
 	gh := fakeGitHub(t, s.bodies, s.status)
@@ -73,7 +73,7 @@ github_exporter_collection_failures_total{collector="dependabot",org="acme"} F
 }
 
 func TestOneFailingOrgDoesNotStopOthers(t *testing.T) {
-	ok := `[{"state":"open","secret_type":"slack_api_token","repository":{"name":"chat"}}]`
+	ok := `[{"number":2,"state":"open","secret_type":"slack_api_token","repository":{"name":"chat"}}]`
 	gh := fakeGitHub(t,
 		map[string]string{"/orgs/good/secret-scanning/alerts": ok, "/orgs/broken/secret-scanning/alerts": "{"},
 		map[string]int{"/orgs/broken/secret-scanning/alerts": http.StatusOK})

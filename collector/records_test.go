@@ -9,11 +9,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// metricsOf adapts a slice of const metrics to a Collector for testutil.
-type metricsOf []prometheus.Metric
+// constMetrics adapts a slice of const metrics to a Collector for testutil.
+type constMetrics []prometheus.Metric
 
-func (m metricsOf) Describe(chan<- *prometheus.Desc) {}
-func (m metricsOf) Collect(ch chan<- prometheus.Metric) {
+func (m constMetrics) Describe(chan<- *prometheus.Desc) {}
+func (m constMetrics) Collect(ch chan<- prometheus.Metric) {
 	for _, x := range m {
 		ch <- x
 	}
@@ -104,10 +104,10 @@ github_alerts_sla_breached{family="dependabot",org="acme",severity="medium"} 0
 github_exporter_tracked_alerts{collector="dependabot",org="acme"} 6
 `
 	names := []string{"github_alerts_open_age_seconds", "github_alerts_time_to_remediate_seconds", "github_alerts_sla_breached", "github_exporter_tracked_alerts"}
-	if err := testutil.CollectAndCompare(metricsOf(got), strings.NewReader(want), names...); err != nil {
+	if err := testutil.CollectAndCompare(constMetrics(got), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if problems, err := testutil.CollectAndLint(metricsOf(got)); err != nil || len(problems) > 0 {
+	if problems, err := testutil.CollectAndLint(constMetrics(got)); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", err, problems)
 	}
 }
@@ -129,7 +129,7 @@ func TestSecretScanningSLA(t *testing.T) {
 # TYPE github_alerts_sla_breached gauge
 github_alerts_sla_breached{family="secret_scanning",org="acme",severity=""} 1
 `
-	if err := testutil.CollectAndCompare(metricsOf(got), strings.NewReader(want), "github_alerts_sla_breached"); err != nil {
+	if err := testutil.CollectAndCompare(constMetrics(got), strings.NewReader(want), "github_alerts_sla_breached"); err != nil {
 		t.Error(err)
 	}
 }

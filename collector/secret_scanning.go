@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -26,29 +25,40 @@ type secretScanningAlert struct {
 	SecretType *string `json:"secret_type"`
 	Validity   *string `json:"validity"`
 	inRepository
-	CreatedAt githubTime `json:"created_at"`
+	Number     int64      `json:"number"`
+	CreatedAt  githubTime `json:"created_at"`
+	UpdatedAt  githubTime `json:"updated_at"`
+	ResolvedAt githubTime `json:"resolved_at"`
+}
+
+var secretScanningListing = &alertListing[secretScanningAlert]{
+	spec:     familySpec{name: "secret_scanning", desc: secretScanningAlertsDesc, labels: 5},
+	endpoint: "/orgs/{org}/secret-scanning/alerts",
+	// An empty after= asks GitHub for cursor links; page-number links are followed too.
+	query: "per_page=100&after=",
+	repo:  repositoryOf[secretScanningAlert],
+	fields: func(a *secretScanningAlert) alertFields {
+		state := orDefault(a.State, "unknown")
+		resolution := orDefault(a.Resolution, "")
+		if state == "open" {
+			resolution = ""
+		}
+		return alertFields{
+			key:     alertKey{Number: a.Number},
+			labels:  []string{a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, state},
+			created: a.CreatedAt, updated: a.UpdatedAt, closed: a.ResolvedAt,
+			falsePositive: resolution == "false_positive",
+		}
+	},
 }
 
 func (secretScanning) Name() string { return "secret_scanning" }
 
 func (secretScanning) Describe(ch chan<- *prometheus.Desc) {
 	ch <- secretScanningAlertsDesc
-	ch <- oldestOpenDesc
+	describeAlertFamily(ch)
 }
 
 func (secretScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
-	counts := newAlertCounts("secret_scanning")
-	err := walkAlerts(ctx, t, "/orgs/{org}/secret-scanning/alerts", "per_page=100&after=", func(a *secretScanningAlert) error {
-		state := orDefault(a.State, "unknown")
-		resolution := orDefault(a.Resolution, "")
-		if state == "open" {
-			resolution = ""
-		}
-		return counts.add(state == "open", a.CreatedAt, a.Repository.Name, "",
-			a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, state)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing secret scanning alerts of %s: %w", t.Org, err)
-	}
-	return counts.metrics(secretScanningAlertsDesc, t, 5)
+	return secretScanningListing.collect(ctx, t)
 }

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"regexp"
+	"time"
 
 	"github.com/shurcooL/githubv4"
 
@@ -19,6 +20,31 @@ type Target struct {
 	// Repos is the organization's repository inventory from the last successful
 	// inventory collection; nil until one has succeeded. The inventory source sets it.
 	Repos *Inventory
+	SLA   SLA   // per severity, for github_alerts_sla_breached
+	Walks Walks // full and incremental walks of the alert listings
+
+	now    func() time.Time
+	alerts map[string]*alertSet // per alert family: the records of the last good walk
+}
+
+func (t *Target) clock() time.Time {
+	if t.now == nil {
+		return time.Now()
+	}
+	return t.now()
+}
+
+// alertSet returns the records of a family, empty before the first walk.
+func (t *Target) alertSet(family string) *alertSet {
+	if t.alerts == nil {
+		t.alerts = map[string]*alertSet{}
+	}
+	s, ok := t.alerts[family]
+	if !ok {
+		s = newAlertSet()
+		t.alerts[family] = s
+	}
+	return s
 }
 
 // Keep reports whether a repository passes the filter. Archived and fork are known only
