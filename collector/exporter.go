@@ -14,6 +14,7 @@ import (
 	"github.com/shurcooL/githubv4"
 
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
+	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
 var (
@@ -48,6 +49,9 @@ type Config struct {
 	Filter  RepoFilter
 	SLA     SLA   // nil: DefaultSLA
 	Walks   Walks // zero: daily full walks, a 5m margin
+	// State, when not nil, keeps the alert records across restarts: loaded by New, saved
+	// after each Run.
+	State *store.File
 	// Sources names the sources Run collects; empty means DefaultSources().
 	Sources []string
 	Logger  *slog.Logger
@@ -64,6 +68,7 @@ type Exporter struct {
 	all     []Source // every registered source, for RunSource
 	logger  *slog.Logger
 	now     func() time.Time
+	state   *store.File
 
 	mu    sync.Mutex // serialises writers of snap
 	snap  atomic.Pointer[snapshot]
@@ -99,7 +104,7 @@ func New(cfg Config) (*Exporter, error) {
 	if len(cfg.Orgs) == 0 {
 		return nil, errors.New("no organization to collect")
 	}
-	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, state: cfg.State, targets: map[string]*Target{}, all: registry}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -132,6 +137,13 @@ func New(cfg Config) (*Exporter, error) {
 		return boolInt(b.Name() == inventorySource) - boolInt(a.Name() == inventorySource)
 	})
 	e.snap.Store(&snapshot{states: map[stateKey]SourceStatus{}})
+	if e.state != nil {
+		if err := e.load(); err != nil {
+			e.logger.Error("not using the saved state", "err", err)
+		} else {
+			e.logger.Info("loaded the saved state", "path", e.state.Path)
+		}
+	}
 	return e, nil
 }
 
@@ -151,6 +163,11 @@ func (e *Exporter) Run(ctx context.Context) {
 		}
 	}
 	e.ready.Store(true)
+	if e.state != nil {
+		if err := e.save(); err != nil {
+			e.logger.Error("saving the state failed; the next start will walk in full", "err", err)
+		}
+	}
 }
 
 // RunSource collects one source, by name, for every organization: for a source on a

@@ -16,6 +16,7 @@ import (
 
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
 	"github.com/github-security-exporter/github-security-exporter/githubsim"
+	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
 // clock is a settable time for the simulator or the exporter.
@@ -33,6 +34,7 @@ func (c *clock) add(d time.Duration) {
 
 // simRig is an exporter of Dependabot alerts on the simulated GitHub.
 type simRig struct {
+	gh         *githubapi.Client
 	sim        *githubsim.Server
 	exporter   *Exporter
 	simClock   *clock
@@ -47,7 +49,7 @@ func newRig(t *testing.T, alerts int) *simRig {
 	start := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	r := &simRig{simClock: &clock{t: start}, expClock: &clock{t: start}}
 	r.sim = githubsim.New(githubsim.Config{Seed: 5, Now: r.simClock.now,
-		Orgs: []githubsim.OrgSpec{{Login: rigOrg, Repos: 25, Dependabot: alerts}}})
+		Orgs: []githubsim.OrgSpec{{Login: rigOrg, Repos: 25, Dependabot: alerts, SecretScanning: 120}}})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.sim.ServeHTTP(w, req)
 		if f := r.afterServe.Load(); f != nil {
@@ -62,11 +64,19 @@ func newRig(t *testing.T, alerts int) *simRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.exporter, err = New(Config{Client: gh, Orgs: []string{rigOrg}, Sources: []string{"dependabot"}, Now: r.expClock.now})
+	r.gh = gh
+	r.exporter = r.newExporter(t, nil)
+	return r
+}
+
+// newExporter returns an exporter of the rig's organization keeping its state in state.
+func (r *simRig) newExporter(t *testing.T, state *store.File) *Exporter {
+	t.Helper()
+	e, err := New(Config{Client: r.gh, Orgs: []string{rigOrg}, Sources: []string{"dependabot", "secret_scanning"}, Now: r.expClock.now, State: state})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return e
 }
 
 // run collects once and returns the requests it made that count against the rate limit
@@ -76,7 +86,7 @@ func (r *simRig) run(t *testing.T) (counted, notModified int) {
 	before := r.sim.Stats()
 	r.exporter.Run(context.Background())
 	after := r.sim.Stats()
-	if st := r.exporter.Status(); len(st) != 1 || !st[0].Success {
+	if st := r.exporter.Status(); len(st) != 2 || !st[0].Success || !st[1].Success {
 		t.Fatalf("collection failed: %+v", st)
 	}
 	notModified = after.ByStatus[304] - before.ByStatus[304]
@@ -139,23 +149,23 @@ func pages(n int) int { return (n + 99) / 100 }
 func TestIncrementalCollection(t *testing.T) {
 	r := newRig(t, 2345)
 	counted, _ := r.run(t)
-	if want := pages(2345) + 1; counted != want {
+	if want := pages(2345) + 1 + pages(120) + 1; counted != want {
 		t.Errorf("first full walk made %d counted requests, want %d (every page and the head of the updated-first listing)", counted, want)
 	}
 	r.check(t)
 
 	r.expClock.add(15 * time.Minute)
 	counted, notModified := r.run(t)
-	if counted != 0 || notModified != 1 {
-		t.Errorf("nothing changed: %d counted requests and %d 304s, want 0 and 1", counted, notModified)
+	if counted != 0 || notModified != 2 {
+		t.Errorf("nothing changed: %d counted requests and %d 304s, want 0 and 2 (one per family)", counted, notModified)
 	}
 	r.check(t)
 
 	r.simClock.add(15 * time.Minute)
 	r.sim.Step(23) // 1% of the alerts change
 	r.expClock.add(15 * time.Minute)
-	if counted, _ = r.run(t); counted < 1 || counted > 2 {
-		t.Errorf("1%% changed: %d counted requests, want 1 or 2 (the changes fit on one page)", counted)
+	if counted, _ = r.run(t); counted < 1 || counted > 3 {
+		t.Errorf("1%% changed: %d counted requests, want 1 to 3 (the changes fit on a page per family)", counted)
 	}
 	r.check(t)
 
@@ -164,7 +174,7 @@ func TestIncrementalCollection(t *testing.T) {
 	r.sim.Step(5)
 	r.expClock.add(25 * time.Hour)
 	counted, notModified = r.run(t)
-	if counted+notModified != pages(len(r.sim.DependabotAlerts(rigOrg)))+1 || counted == 0 {
+	if counted+notModified != pages(len(r.sim.DependabotAlerts(rigOrg)))+1+pages(len(r.sim.SecretScanningAlerts(rigOrg)))+1 || counted == 0 {
 		t.Errorf("second full walk: %d counted and %d 304s, want one request per page and the head", counted, notModified)
 	}
 	r.check(t)
@@ -261,7 +271,7 @@ func TestFailedIncrementalWalkKeepsRecords(t *testing.T) {
 	r.sim.InjectFault(githubsim.Fault{Path: "dependabot", After: 1, Kind: githubsim.MalformedJSON})
 	r.expClock.add(time.Minute)
 	r.exporter.Run(context.Background())
-	if st := r.exporter.Status(); st[0].Success {
+	if st := r.exporter.Status(); st[0].Collector != "dependabot" || st[0].Success {
 		t.Fatal("a malformed page did not fail the walk")
 	}
 	r.expClock.add(time.Minute)

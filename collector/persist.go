@@ -1,0 +1,110 @@
+package collector
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/github-security-exporter/github-security-exporter/store"
+)
+
+// stateVersion is the format of the state file; a file of another version is set aside.
+const stateVersion = 1
+
+// savedState is what survives a restart: per organization the records of each alert
+// family, the repository inventory, and when each source last succeeded.
+type savedState struct {
+	Orgs map[string]savedOrg
+}
+
+type savedOrg struct {
+	Alerts      map[string]*alertSet
+	Repos       []Repository
+	LastSuccess map[string]time.Time
+}
+
+// alertFamilies are the sources whose series are derived from saved records.
+var alertFamilies = map[string]familySpec{
+	"code_scanning":   {name: "code_scanning", desc: codeScanningAlertsDesc, labels: 4},
+	"dependabot":      dependabotListing.spec,
+	"secret_scanning": secretScanningListing.spec,
+}
+
+// save writes the state of every organization to the state file.
+func (e *Exporter) save() error {
+	state := savedState{Orgs: map[string]savedOrg{}}
+	status := e.snap.Load().states
+	for org, t := range e.targets {
+		o := savedOrg{Alerts: t.alerts, LastSuccess: map[string]time.Time{}}
+		for _, name := range t.Repos.Names() {
+			r, _ := t.Repos.Lookup(name)
+			o.Repos = append(o.Repos, r)
+		}
+		for k, st := range status {
+			if k.org == org && !st.LastSuccess.IsZero() {
+				o.LastSuccess[k.source] = st.LastSuccess
+			}
+		}
+		state.Orgs[org] = o
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(state); err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	return e.state.Save(buf.Bytes())
+}
+
+// load restores the state file, if any, and serves the alert counts it holds at once.
+// A bad file is reported and set aside by the store; the exporter then starts afresh.
+func (e *Exporter) load() error {
+	payload, err := e.state.Load()
+	if errors.Is(err, store.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var state savedState
+	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&state); err != nil {
+		return fmt.Errorf("decoding state file %s: %w; starting afresh", e.state.Path, err)
+	}
+	now := e.now()
+	for org, saved := range state.Orgs {
+		t, ok := e.targets[org]
+		if !ok {
+			continue // no longer configured
+		}
+		if len(saved.Repos) > 0 {
+			t.Repos = NewInventory(saved.Repos)
+		}
+		t.alerts = saved.Alerts
+		for family, set := range saved.Alerts {
+			spec, ok := alertFamilies[family]
+			if !ok || set == nil {
+				continue
+			}
+			metrics, err := set.metrics(spec, t, t.SLA, now)
+			if err != nil {
+				return fmt.Errorf("restoring %s of %s: %w", family, org, err)
+			}
+			e.store(stateKey{org, family}, SourceStatus{
+				Org: org, Collector: family, Ran: true, Success: true, Available: true,
+				LastSuccess: saved.LastSuccess[family], metrics: metrics,
+			})
+		}
+	}
+	return nil
+}
+
+// restoredMetrics is for tests: the alert metrics a load restored.
+func (e *Exporter) restoredMetrics() []prometheus.Metric {
+	var out []prometheus.Metric
+	for _, st := range e.snap.Load().states {
+		out = append(out, st.metrics...)
+	}
+	return out
+}
