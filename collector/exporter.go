@@ -49,9 +49,9 @@ type Config struct {
 	Filter  RepoFilter
 	SLA     SLA   // nil: DefaultSLA
 	Walks   Walks // zero: daily full walks, a 5m margin
-	// State, when not nil, keeps the alert records across restarts: loaded by New, saved
-	// after each Run.
-	State *store.File
+	// StatePath, when not empty, names the file that keeps the alert records across
+	// restarts: loaded by New, saved after each Run.
+	StatePath string
 	// Sources names the sources Run collects; empty means DefaultSources().
 	Sources []string
 	Logger  *slog.Logger
@@ -104,7 +104,7 @@ func New(cfg Config) (*Exporter, error) {
 	if len(cfg.Orgs) == 0 {
 		return nil, errors.New("no organization to collect")
 	}
-	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, state: cfg.State, targets: map[string]*Target{}, all: registry}
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -137,7 +137,8 @@ func New(cfg Config) (*Exporter, error) {
 		return boolInt(b.Name() == inventorySource) - boolInt(a.Name() == inventorySource)
 	})
 	e.snap.Store(&snapshot{states: map[stateKey]SourceStatus{}})
-	if e.state != nil {
+	if cfg.StatePath != "" {
+		e.state = &store.File{Path: cfg.StatePath, Version: stateVersion}
 		if err := e.load(); err != nil {
 			e.logger.Error("not using the saved state", "err", err)
 		} else {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
 	"github.com/github-security-exporter/github-security-exporter/githubsim"
-	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
 // clock is a settable time for the simulator or the exporter.
@@ -65,14 +64,14 @@ func newRig(t *testing.T, alerts int) *simRig {
 		t.Fatal(err)
 	}
 	r.gh = gh
-	r.exporter = r.newExporter(t, nil)
+	r.exporter = r.newExporter(t, "")
 	return r
 }
 
 // newExporter returns an exporter of the rig's organization keeping its state in state.
-func (r *simRig) newExporter(t *testing.T, state *store.File) *Exporter {
+func (r *simRig) newExporter(t *testing.T, state string) *Exporter {
 	t.Helper()
-	e, err := New(Config{Client: r.gh, Orgs: []string{rigOrg}, Sources: []string{"dependabot", "secret_scanning"}, Now: r.expClock.now, State: state})
+	e, err := New(Config{Client: r.gh, Orgs: []string{rigOrg}, Sources: []string{"dependabot", "secret_scanning"}, Now: r.expClock.now, StatePath: state})
 	if err != nil {
 		t.Fatal(err)
 	}

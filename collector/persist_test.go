@@ -9,8 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
-
-	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
 // TestRestartServesSavedNumbersAndContinuesIncrementally restarts the exporter on its
@@ -18,7 +16,7 @@ import (
 // request, and the first run is incremental.
 func TestRestartServesSavedNumbersAndContinuesIncrementally(t *testing.T) {
 	r := newRig(t, 1500)
-	state := &store.File{Path: filepath.Join(t.TempDir(), "state"), Version: stateVersion}
+	state := filepath.Join(t.TempDir(), "state")
 	r.exporter = r.newExporter(t, state)
 	r.run(t)
 	names := []string{"github_dependabot_alerts", "github_secret_scanning_alerts", "github_alerts_open_age_seconds", "github_alerts_sla_breached", "github_alerts_oldest_open_timestamp_seconds"}
@@ -53,7 +51,7 @@ func TestRestartServesSavedNumbersAndContinuesIncrementally(t *testing.T) {
 func TestCorruptStateIsSetAside(t *testing.T) {
 	r := newRig(t, 700)
 	path := filepath.Join(t.TempDir(), "state")
-	state := &store.File{Path: path, Version: stateVersion}
+	state := path
 	r.exporter = r.newExporter(t, state)
 	r.run(t)
 	b, err := os.ReadFile(path)
