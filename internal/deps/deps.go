@@ -7,8 +7,8 @@ package deps
 import (
 	_ "github.com/alecthomas/kingpin/v2"
 	_ "github.com/bradleyfalzon/ghinstallation/v2"
-	_ "github.com/graph-gophers/graphql-go"
 	_ "github.com/golang-jwt/jwt/v5"
+	_ "github.com/graph-gophers/graphql-go"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/testutil"
 	_ "github.com/prometheus/common/promslog"
