@@ -33,7 +33,8 @@ var changes = []weighted[change]{{changeNew, 30}, {changeClose, 30}, {changeDism
 
 // Step makes n changes, each bumping the changed alert's updated_at to Now().
 // Organizations and families change in proportion to their size; a family an
-// organization has no alerts of stays empty.
+// organization has no alerts of stays empty. About one change in five is also a new
+// code scanning analysis on a default branch (analyses.go).
 func (s *Server) Step(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -41,6 +42,7 @@ func (s *Server) Step(n int) {
 	for range n {
 		s.churn.step(s.orgs, now)
 	}
+	s.analyses.step(s.orgs, now, n)
 }
 
 // Churn calls Step(n) every interval until ctx ends (for the demo). A

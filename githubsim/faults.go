@@ -93,7 +93,8 @@ func (s *Server) InjectFault(f Fault) {
 }
 
 // SetUnavailable makes a family ("code_scanning", "dependabot",
-// "secret_scanning") answer status/message for org, e.g. 403 "Advanced
+// "secret_scanning", "secret_scanning_patterns", "code_security_configurations")
+// answer status/message for org, e.g. 403 "Advanced
 // Security must be enabled for this repository to use code scanning." or 404
 // "Not Found". A status of 0 makes the family available again.
 func (s *Server) SetUnavailable(org, family string, status int, message string) {

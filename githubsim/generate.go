@@ -38,6 +38,8 @@ type org struct {
 	dependabot     store[*depRecord]
 	secretScanning store[*ssRecord]
 
+	security orgSecurity // pattern settings and code security configurations (generate_configurations.go)
+
 	// cum holds cumulative repository weights per family: where new alerts go.
 	cum [numFamilies][]float64
 }
@@ -100,6 +102,7 @@ func (g *generator) org(spec OrgSpec, taken map[int64]*org) *org {
 	g.codeScanning(o, spec.CodeScanning)
 	g.dependabot(o, spec.Dependabot)
 	g.secretScanning(o, spec.SecretScanning)
+	g.security(o)
 	return o
 }
 

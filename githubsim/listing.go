@@ -106,6 +106,9 @@ const (
 	// cursorOnly pages by cursor and refuses page, first and last: Dependabot
 	// since October 2025.
 	cursorOnly
+	// pageOnly pages by number and ignores after and before: Enterprise Server
+	// 2.22's listings, the code scanning analyses.
+	pageOnly
 )
 
 // listParams are the parsed sort and pagination parameters of a listing.
@@ -152,7 +155,7 @@ func parseList(q url.Values, mode pagination, resource string, sorts map[string]
 			}
 		}
 	}
-	p.cursor = mode == cursorOnly || q.Has("after") || q.Has("before")
+	p.cursor = mode == cursorOnly || mode == cursorOrPage && (q.Has("after") || q.Has("before"))
 	if !p.cursor {
 		if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
 			p.page = min(n, maxPage)
@@ -301,10 +304,16 @@ func pageLinks(page, last int) []pageLink {
 // linkHeader renders links as absolute URLs through /organizations/{id}/,
 // keeping the request's other query parameters as sent.
 func (c *call) linkHeader(links []pageLink) string {
+	return c.linkHeaderAt(c.base.api+"/organizations/"+strconv.FormatInt(c.org.id, 10)+c.ep.path, links)
+}
+
+// linkHeaderAt renders links as absolute URLs to path (an absolute URL without query),
+// keeping the request's other query parameters as sent.
+func (c *call) linkHeaderAt(path string, links []pageLink) string {
 	if len(links) == 0 {
 		return ""
 	}
-	base := c.base.api + "/organizations/" + strconv.FormatInt(c.org.id, 10) + c.ep.path + "?"
+	base := path + "?"
 	var kept []string
 	for _, pair := range strings.Split(c.r.URL.RawQuery, "&") {
 		if pair != "" && !isPaginationParam(pair) {

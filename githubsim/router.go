@@ -17,9 +17,12 @@ type endpoint struct {
 
 func (s *Server) endpoints() []endpoint {
 	return []endpoint{
-		{"/code-scanning/alerts", FamilyCodeScanning, docCodeScanning, s.listCodeScanning},
-		{"/dependabot/alerts", FamilyDependabot, docDependabot, s.listDependabot},
+		{"/code-scanning/alerts", FamilyCodeScanning, docCodeScanning, s.notOnGHES222(s.listCodeScanning)},
+		{"/dependabot/alerts", FamilyDependabot, docDependabot, s.notOnGHES222(s.listDependabot)},
 		{"/secret-scanning/alerts", FamilySecretScanning, docSecretScanning, s.listSecretScanning},
+		{"/secret-scanning/pattern-configurations", FamilySecretScanningPatterns, docPatternConfigurations, s.notOnGHES222(s.getPatternConfigurations)},
+		{"/code-security/configurations", FamilyCodeSecurityConfigurations, docCodeSecurityConfigurations, s.notOnGHES222(s.listCodeSecurityConfigurations)},
+		{"/code-security/configurations/{configuration_id}/repositories", FamilyCodeSecurityConfigurations, docConfigurationRepositories, s.notOnGHES222(s.listConfigurationRepositories)},
 	}
 }
 
@@ -34,6 +37,18 @@ func (s *Server) registerRoutes() {
 			s.routes[pattern] = template
 		}
 	}
+	for _, e := range s.repoEndpoints() {
+		template := "/repos/{owner}/{repo}" + e.path
+		for _, p := range []string{"/repos/{org}/{repo}" + e.path, "/repositories/{repo_id}" + e.path} {
+			pattern := http.MethodGet + " " + s.prefix + p
+			s.mux.Handle(pattern, s.orgHandler(e))
+			s.routes[pattern] = template
+		}
+	}
+	appTokens := http.MethodPost + " " + s.prefix + "/app/installations/{installation_id}/access_tokens"
+	s.mux.HandleFunc(appTokens, s.createInstallationToken)
+	s.routes[appTokens] = "/app/installations/{installation_id}/access_tokens"
+	s.registerGraphQL() // POST /graphql (/api/graphql beside Enterprise Server's /api/v3)
 	// Everything else, including other methods on known paths, is a JSON 404
 	// as on GitHub.
 	s.mux.HandleFunc("/", s.notFound)
@@ -53,8 +68,7 @@ type call struct {
 }
 
 func (s *Server) newCall(w http.ResponseWriter, r *http.Request, ep *endpoint) *call {
-	token, _ := credentials(r)
-	return &call{s: s, w: w, r: r, ep: ep, token: token, base: newBaseURLs(r, s.prefix)}
+	return &call{s: s, w: w, r: r, ep: ep, token: s.principal(r), base: newBaseURLs(r, s.prefix)}
 }
 
 // orgHandler runs the checks GitHub makes before listing: authentication,
@@ -77,6 +91,10 @@ func (s *Server) orgHandler(e endpoint) http.HandlerFunc {
 			c.fail(notFound())
 			return
 		}
+		if !s.installationMayRead(c.token, c.org) {
+			c.fail(notAccessible())
+			return
+		}
 		if u, ok := s.faults.unavailableFor(c.org.login, e.family); ok {
 			c.fail(&apiErr{status: u.status, message: u.message})
 			return
@@ -93,6 +111,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 func (s *Server) lookupOrg(r *http.Request) *org {
 	if login := r.PathValue("org"); login != "" {
 		return s.byLogin[strings.ToLower(login)]
+	}
+	if id := r.PathValue("repo_id"); id != "" {
+		return s.orgOfRepo(id)
 	}
 	id, err := strconv.ParseInt(r.PathValue("org_id"), 10, 64)
 	if err != nil {

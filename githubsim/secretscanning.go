@@ -118,7 +118,7 @@ func (s *Server) listSecretScanning(c *call) {
 		c.fail(err)
 		return
 	}
-	p, err := parseList(q, cursorOrPage, ssResource, ssSorts)
+	p, err := parseList(q, s.listPagination(), ssResource, ssSorts)
 	if err != nil {
 		c.fail(err)
 		return

@@ -35,6 +35,14 @@ type Config struct {
 	Latency    time.Duration    // added to every response (benchmarks)
 	RateLimit  int              // primary limit per token per hour; default 5000
 	Now        func() time.Time // default time.Now; data timestamps are spread over the year before Now() at New time
+	// Enterprise "" serves github.com; "2.22" serves like GitHub Enterprise Server 2.22
+	// (enterprise.go): under PathPrefix (default "/api/v3"), no org-level code scanning or
+	// Dependabot listing, page-number pagination, the payloads of that release.
+	Enterprise string
+	// Apps are the GitHub Apps installed on the simulated organizations (apps.go).
+	Apps []App
+	// InstallationTokenTTL is how long an installation token lasts; default an hour, as on GitHub.
+	InstallationTokenTTL time.Duration
 }
 
 // OrgSpec describes one simulated organization.
@@ -77,8 +85,10 @@ type Server struct {
 	byID    map[int64]*org
 	churn   *churner
 
-	limits *rateLimiter
-	faults faultSet
+	limits   *rateLimiter
+	faults   faultSet
+	apps     *appRegistry   // apps.go
+	analyses *analysisStore // code scanning analyses (analyses.go), guarded by mu
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -99,7 +109,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		cfg:     cfg,
-		prefix:  cleanPrefix(cfg.PathPrefix),
+		prefix:  cleanPrefix(enterprisePrefix(cfg)),
 		now:     cfg.Now,
 		byLogin: map[string]*org{},
 		byID:    map[int64]*org{},
@@ -115,6 +125,8 @@ func New(cfg Config) *Server {
 		s.byID[o.id] = o
 	}
 	s.churn = newChurner(g)
+	s.apps = newAppRegistry(cfg)
+	s.analyses = newAnalysisStore(g, s.orgs)
 	s.registerRoutes()
 	return s
 }
@@ -171,6 +183,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !sleep(r, s.cfg.Latency) {
 		return // client gone
 	}
+	if s.rejectInstallationToken(rw, r) {
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
 }
 
@@ -201,6 +216,8 @@ type Stats struct {
 	ByEndpoint map[string]int
 	// RateLimited counts primary and secondary rate-limit refusals (403/429).
 	RateLimited int
+	// InstallationTokens counts the GitHub App installation tokens minted.
+	InstallationTokens int
 }
 
 // Stats returns a copy of the request counters.
