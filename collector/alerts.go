@@ -1,14 +1,10 @@
 package collector
 
 import (
-	"context"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/github-security-exporter/github-security-exporter/githubapi"
 )
 
 var oldestOpenDesc = prometheus.NewDesc(
@@ -62,23 +58,6 @@ func (a *alertCounts) metrics(countDesc *prometheus.Desc, t *Target, labels int)
 		return nil, err
 	}
 	return append(counts, oldest...), nil
-}
-
-// walkAlerts walks an organization-level alert listing, page by page, handing each
-// decoded alert of a kept repository to count; a page is dropped once counted.
-func walkAlerts[T alert](ctx context.Context, t *Target, endpoint, query string, count func(*T) error) error {
-	path := strings.Replace(strings.TrimPrefix(endpoint, "/"), "{org}", url.PathEscape(t.Org), 1) + "?" + query
-	return githubapi.WalkJSON(ctx, t.REST, endpoint, path, func(page []T) error {
-		for i := range page {
-			if !t.Keep(page[i].repositoryName()) {
-				continue
-			}
-			if err := count(&page[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // alert is what every listing's alert type offers.

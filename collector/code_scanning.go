@@ -15,7 +15,9 @@ var codeScanningAlertsDesc = prometheus.NewDesc(
 	[]string{"org", "repository", "tool", "severity", "state"}, nil,
 )
 
-// codeScanning counts GET /orgs/{org}/code-scanning/alerts.
+// codeScanning counts GET /orgs/{org}/code-scanning/alerts, or, where that answers 404
+// and the inventory is known, GET /repos/{org}/{repo}/code-scanning/alerts of each
+// repository (code_scanning_repos.go).
 type codeScanning struct{}
 
 type codeScanningAlert struct {
@@ -28,7 +30,12 @@ type codeScanningAlert struct {
 		Name *string `json:"name"`
 	} `json:"tool"`
 	inRepository
-	CreatedAt githubTime `json:"created_at"`
+	Number          int64      `json:"number"`
+	CreatedAt       githubTime `json:"created_at"`
+	UpdatedAt       githubTime `json:"updated_at"`
+	FixedAt         githubTime `json:"fixed_at"`
+	DismissedAt     githubTime `json:"dismissed_at"`
+	DismissedReason *string    `json:"dismissed_reason"`
 }
 
 // severity is the security severity when the rule has one, else the rule's severity.
@@ -36,22 +43,55 @@ func (a *codeScanningAlert) severity() string {
 	return orDefault(a.Rule.SecuritySeverityLevel, orDefault(a.Rule.Severity, "none"))
 }
 
+func (a *codeScanningAlert) fields() alertFields {
+	state, severity := orDefault(a.State, "unknown"), a.severity()
+	return alertFields{
+		key:      alertKey{Number: a.Number},
+		labels:   []string{a.Repository.Name, orDefault(a.Tool.Name, "unknown"), severity, state},
+		severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
+		closed:        firstTime(a.FixedAt, a.DismissedAt),
+		falsePositive: orDefault(a.DismissedReason, "") == "false positive",
+	}
+}
+
+var codeScanningListing = &alertListing[codeScanningAlert]{
+	spec:     familySpec{name: "code_scanning", desc: codeScanningAlertsDesc, labels: 4},
+	endpoint: "/orgs/{org}/code-scanning/alerts",
+	query:    "per_page=100",
+	repo:     repositoryOf[codeScanningAlert],
+	fields:   (*codeScanningAlert).fields,
+}
+
 func (codeScanning) Name() string { return "code_scanning" }
 
 func (codeScanning) Describe(ch chan<- *prometheus.Desc) {
 	ch <- codeScanningAlertsDesc
-	ch <- oldestOpenDesc
+	describeAlertFamily(ch)
 }
 
 func (codeScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
-	counts := newAlertCounts("code_scanning")
-	err := walkAlerts(ctx, t, "/orgs/{org}/code-scanning/alerts", "per_page=100", func(a *codeScanningAlert) error {
-		state, severity := orDefault(a.State, "unknown"), a.severity()
-		return counts.add(state == "open", a.CreatedAt, a.Repository.Name, severity,
-			a.Repository.Name, orDefault(a.Tool.Name, "unknown"), severity, state)
+	metrics, err := codeScanningListing.collect(ctx, t)
+	if orgListingMissing(err) && t.Repos != nil { // Enterprise Server before 3.5: per repository
+		return collectRepoCodeScanning(ctx, t, err)
+	}
+	return metrics, err
+}
+
+// collectRepoCodeScanning counts the per-repository listings in a full walk every time:
+// the old servers that need it send no updated_at to walk incrementally by.
+func collectRepoCodeScanning(ctx context.Context, t *Target, orgErr error) ([]prometheus.Metric, error) {
+	now := t.clock()
+	set := newAlertSet()
+	set.RepoNames = t.alertSet("code_scanning").RepoNames
+	err := walkRepoCodeScanning(ctx, t, orgErr, func(a *codeScanningAlert) error {
+		f := a.fields()
+		f.key.Repo = set.repoKey(a.Repository.ID, a.Repository.Name)
+		return set.put(f)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing code scanning alerts of %s: %w", t.Org, err)
 	}
-	return counts.metrics(codeScanningAlertsDesc, t, 4)
+	set.Incremental, set.LastFull = false, now.Unix()
+	t.alerts["code_scanning"] = set
+	return set.metrics(codeScanningListing.spec, t, t.SLA, now)
 }

@@ -29,7 +29,7 @@ type savedOrg struct {
 
 // alertFamilies are the sources whose series are derived from saved records.
 var alertFamilies = map[string]familySpec{
-	"code_scanning":   {name: "code_scanning", desc: codeScanningAlertsDesc, labels: 4},
+	"code_scanning":   codeScanningListing.spec,
 	"dependabot":      dependabotListing.spec,
 	"secret_scanning": secretScanningListing.spec,
 }
