@@ -18,6 +18,8 @@ var wantUIDs = map[string]string{
 	"security-overview.json": "ghsec-overview",
 	"repository-detail.json": "ghsec-repository",
 	"exporter-health.json":   "ghsec-exporter-health",
+	// Secret scanning patterns, code security configurations, repository coverage.
+	"secret-scanning-coverage.json": "ghsec-coverage",
 }
 
 // singleSelect lists the variables a dashboard offers as single values
@@ -32,13 +34,25 @@ var panelTypes = []string{"row", "text", "stat", "timeseries", "bargauge", "tabl
 // Labels the exporter's metrics carry, for checking that queries honour the
 // dashboard's org and repository selection.
 var (
-	orgMetrics = []string{
+	repositoryMetrics = []string{
 		"github_code_scanning_alerts", "github_dependabot_alerts", "github_secret_scanning_alerts",
 		"github_alerts_oldest_open_timestamp_seconds",
+		"github_repository_info", "github_code_scanning_last_analysis_timestamp_seconds",
+	}
+	orgMetrics = append([]string{
 		"github_exporter_collection_success", "github_exporter_last_success_timestamp_seconds",
 		"github_exporter_collection_duration_seconds", "github_exporter_source_available",
-	}
-	repositoryMetrics = orgMetrics[:4]
+		"github_exporter_collection_failures_total", "github_exporter_tracked_alerts",
+		"github_alerts_open_age_seconds_bucket", "github_alerts_open_age_seconds_sum",
+		"github_alerts_open_age_seconds_count", "github_alerts_time_to_remediate_seconds_bucket",
+		"github_alerts_time_to_remediate_seconds_sum", "github_alerts_time_to_remediate_seconds_count",
+		"github_alerts_sla_breached",
+		"github_secret_scanning_pattern_alerts", "github_secret_scanning_pattern_false_positives",
+		"github_secret_scanning_pattern_false_positive_ratio", "github_secret_scanning_pattern_bypass_ratio",
+		"github_secret_scanning_pattern_push_protection_enabled",
+		"github_code_security_configuration_info", "github_code_security_configuration_setting",
+		"github_code_security_configuration_repositories",
+	}, repositoryMetrics...)
 )
 
 type file struct {

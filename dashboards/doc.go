@@ -1,7 +1,8 @@
 // Package dashboards owns the Grafana dashboards shipped with the exporter
-// (security overview, repository detail, exporter health) as JSON files, and
-// the structural tests that keep them loadable by Grafana and consistent with
-// the metrics the exporter really exposes.
+// (security overview, repository detail, secret scanning and coverage,
+// exporter health) as JSON files, and the structural tests that keep them
+// loadable by Grafana and consistent with the metrics the exporter really
+// exposes.
 //
 // The JSON files are the source of truth: edit them (or export them from
 // Grafana) and run `go test ./dashboards/`. FS embeds them for the exporter
