@@ -38,6 +38,10 @@ func startDemo(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	if !cfg.rpsSet {
 		cfg.rps = 50
 	}
+	cfg.analyses = true // so that the demo shows every family
+	if !cfg.analysesScheduleSet {
+		cfg.analysesSchedule = "@every 2m"
+	}
 	logger.Info("demo mode: serving a simulated GitHub", "api_url", cfg.apiURL, "orgs", cfg.orgs)
 	return nil
 }

@@ -42,6 +42,12 @@ func TestBadConfigurationExits(t *testing.T) {
 		{"bad web config", withToken, []string{"--github.org=acme", "--web.config.file=" + badWebConfig}, "invalid --web.config.file"},
 		{"zero rate", withToken, []string{"--github.org=acme", "--github.requests-per-second=0"}, "must be positive"},
 		{"bad log level", withToken, []string{"--github.org=acme", "--log.level=loud"}, "unrecognized log level"},
+		{"bad repository pattern", withToken, []string{"--github.org=acme", "--repositories.exclude=scratch-[0-9"}, "invalid --repositories.exclude"},
+		{"bad GraphQL URL", withToken, []string{"--github.org=acme", "--github.graphql-url=ghe.example.com/api/graphql"}, "invalid --github.graphql-url"},
+		{"App key file missing", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + filepath.Join(dir, "nope.pem")}, "reading the GitHub App private key"},
+		{"App key unparsable", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + badWebConfig}, "not a PEM-encoded RSA private key"},
+		{"App id without installation id", withToken, []string{"--github.org=acme", "--github.app-id=1", "--github.app-private-key-file=" + badWebConfig}, "needs --github.app-installation-id"},
+		{"bad analyses schedule", withToken, []string{"--github.org=acme", "--collector.code-scanning-analyses.schedule=sometimes"}, "--collector.code-scanning-analyses.schedule"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
