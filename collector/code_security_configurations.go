@@ -113,7 +113,7 @@ func (codeSecurityConfigurations) Describe(ch chan<- *prometheus.Desc) {
 
 func (codeSecurityConfigurations) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
 	var configs []configuration
-	err := githubapi.WalkJSON(ctx, t.REST, "/orgs/{org}/code-security/configurations",
+	err := walkCachedJSON(ctx, t, "/orgs/{org}/code-security/configurations",
 		"orgs/"+url.PathEscape(t.Org)+"/code-security/configurations?per_page=100",
 		func(page []configuration) error { configs = append(configs, page...); return nil })
 	if err != nil {
@@ -164,7 +164,7 @@ func (codeSecurityConfigurations) Collect(ctx context.Context, t *Target) ([]pro
 // walkConfigurationRepositories hands every kept repository of a configuration's listing to count.
 func walkConfigurationRepositories(ctx context.Context, t *Target, id int64, count func(*configurationRepository) error) error {
 	path := fmt.Sprintf("orgs/%s/code-security/configurations/%d/repositories?per_page=100&status=all", url.PathEscape(t.Org), id)
-	return githubapi.WalkJSON(ctx, t.REST, "/orgs/{org}/code-security/configurations/{configuration_id}/repositories", path,
+	return walkCachedJSON(ctx, t, "/orgs/{org}/code-security/configurations/{configuration_id}/repositories", path,
 		func(page []configurationRepository) error {
 			for i := range page {
 				if !t.Keep(page[i].Repository.Name) {

@@ -96,7 +96,7 @@ func (secretScanningPatterns) Collect(ctx context.Context, t *Target) ([]prometh
 	const endpoint = "/orgs/{org}/secret-scanning/pattern-configurations"
 	var cfg patternConfigurations
 	path := "orgs/" + url.PathEscape(t.Org) + "/secret-scanning/pattern-configurations"
-	err := t.REST.Walk(ctx, endpoint, path, func(r io.Reader) error {
+	err := t.walkCached(ctx, endpoint, path, func(r io.Reader) error {
 		if err := json.NewDecoder(r).Decode(&cfg); err != nil {
 			return fmt.Errorf("decoding: %w", err)
 		}

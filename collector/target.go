@@ -24,7 +24,8 @@ type Target struct {
 	Walks Walks // full and incremental walks of the alert listings
 
 	now    func() time.Time
-	alerts map[string]*alertSet // per alert family: the records of the last good walk
+	alerts map[string]*alertSet             // per alert family: the records of the last good walk
+	bodies map[string]map[string]cachedBody // per small listing path: its pages' last answers
 }
 
 func (t *Target) clock() time.Time {
