@@ -76,7 +76,8 @@ func TestBadConfigurationExits(t *testing.T) {
 }
 
 // TestDemoServesAllFamilies runs the README's first command's binary: --demo, no token,
-// no network, and expects non-zero counts for all three alert families.
+// no network, and expects non-zero alert counts for all three alert families and every
+// other family the exporter has.
 func TestDemoServesAllFamilies(t *testing.T) {
 	e := start(t, []string{"GITHUB_TOKEN=", "GITHUB_ORGS="}, "--demo")
 	e.waitReady(t, time.Minute)
@@ -89,5 +90,32 @@ func TestDemoServesAllFamilies(t *testing.T) {
 		if sum == 0 {
 			t.Errorf("demo serves no %s", name)
 		}
+	}
+	families := []string{
+		"github_alerts_oldest_open_timestamp_seconds", "github_repository_info",
+		"github_secret_scanning_pattern_alerts", "github_secret_scanning_pattern_false_positives",
+		"github_secret_scanning_pattern_false_positive_ratio", "github_secret_scanning_pattern_bypass_ratio",
+		"github_secret_scanning_pattern_push_protection_enabled", "github_code_security_configuration_info",
+		"github_code_security_configuration_setting", "github_code_security_configuration_repositories",
+		"github_code_scanning_last_analysis_timestamp_seconds", "github_alerts_open_age_seconds",
+		"github_alerts_time_to_remediate_seconds", "github_alerts_sla_breached", "github_exporter_tracked_alerts",
+	}
+	// The analyses run on their own schedule, right after the first collection.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var missing []string
+		for _, name := range families {
+			if len(family(series, name)) == 0 {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo serves no %v", missing)
+		}
+		time.Sleep(2 * time.Second)
+		series, _ = e.scrape(t)
 	}
 }
