@@ -3,7 +3,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -42,48 +41,112 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// exporter is a running exporter process.
-type exporter struct {
-	addr string
+// process is a program a test runs (the exporter, Prometheus, Alertmanager), with its
+// output kept for error messages.
+type process struct {
+	name string
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	logs bytes.Buffer
+	once sync.Once
 }
 
-func (e *exporter) Write(p []byte) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.logs.Write(p)
+func (p *process) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.Write(b)
 }
 
-func (e *exporter) Logs() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.logs.String()
+// Logs returns everything the program printed so far.
+func (p *process) Logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs.String()
+}
+
+// start runs the program and stops it when the test ends.
+func (p *process) start(t *testing.T) {
+	t.Helper()
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", p.name, err)
+	}
+	t.Cleanup(func() { p.stop(t) })
+}
+
+// stop ends the program with SIGINT and waits for it, killing it after a bound; a
+// program that had to be killed fails the test. Stopping twice is stopping once.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- p.cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-done
+			t.Errorf("%s did not stop on SIGINT; logs:\n%s", p.name, tail(p.Logs()))
+		}
+	})
+}
+
+// waitOK polls url until it answers 200. The bound only keeps a broken program from
+// hanging the suite.
+func (p *process) waitOK(t *testing.T, url string, bound time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if p.cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: %s not OK after %s; logs:\n%s", p.name, url, bound, tail(p.Logs()))
+}
+
+// tail keeps the last 8 KiB of a program's output for an error message.
+func tail(s string) string {
+	if len(s) > 8<<10 {
+		return s[len(s)-8<<10:]
+	}
+	return s
+}
+
+// exporter is a running exporter.
+type exporter struct {
+	*process
+	addr string
 }
 
 // start runs the exporter with args on a free loopback port and stops it when the test ends.
 func start(t *testing.T, env []string, args ...string) *exporter {
 	t.Helper()
-	e := &exporter{addr: freeAddr(t)}
-	e.cmd = exec.Command(binary, append(args, "--web.listen-address="+e.addr)...)
-	e.cmd.Env = append(os.Environ(), env...)
-	e.cmd.Stdout, e.cmd.Stderr = e, e
-	if err := e.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = e.cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- e.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = e.cmd.Process.Kill()
-			t.Errorf("exporter did not stop on SIGINT; logs:\n%s", e.Logs())
-		}
-	})
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, append(args, "--web.listen-address="+addr)...)
+	cmd.Env = append(os.Environ(), env...)
+	e := &exporter{process: &process{name: "exporter", cmd: cmd}, addr: addr}
+	e.start(t)
 	return e
+}
+
+// waitReady waits until the first collection has finished.
+func (e *exporter) waitReady(t *testing.T, bound time.Duration) {
+	t.Helper()
+	e.waitOK(t, "http://"+e.addr+"/-/ready", bound)
+}
+
+// waitHealthy waits until the exporter serves, whatever its collections do.
+func (e *exporter) waitHealthy(t *testing.T, bound time.Duration) {
+	t.Helper()
+	e.waitOK(t, "http://"+e.addr+"/-/healthy", bound)
 }
 
 func freeAddr(t *testing.T) string {
@@ -94,23 +157,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// waitReady polls /-/ready. The bound only keeps a broken exporter from hanging the suite.
-func (e *exporter) waitReady(t *testing.T, bound time.Duration) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), bound)
-	defer cancel()
-	for ctx.Err() == nil {
-		if resp, err := http.Get("http://" + e.addr + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("exporter not ready after %s; logs:\n%s", bound, e.Logs())
 }
 
 // scrape returns the exporter's metrics as series ("name{a="x",b="y"}", labels sorted) to value.

@@ -3,7 +3,6 @@ package e2e
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,36 +67,4 @@ func TestRestartKeepsNumbers(t *testing.T) {
 	if n := end.ByStatus[http.StatusNotModified] - mid.ByStatus[http.StatusNotModified]; n != 2 {
 		t.Errorf("the first run after a restart got %d 304s, want one per alert family (2)", n)
 	}
-}
-
-// stop ends the exporter with SIGINT and waits for it.
-func (e *exporter) stop(t *testing.T) {
-	t.Helper()
-	if err := e.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- e.cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = e.cmd.Process.Kill()
-		t.Fatalf("exporter did not stop on SIGINT; logs:\n%s", e.Logs())
-	}
-}
-
-// waitHealthy polls /-/healthy: the exporter serves, whatever its collections do.
-func (e *exporter) waitHealthy(t *testing.T, bound time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(bound)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + e.addr + "/-/healthy"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("exporter not healthy after %s; logs:\n%s", bound, e.Logs())
 }

@@ -73,74 +73,13 @@ func mustRun(t *testing.T, stdin []byte, name string, args ...string) string {
 	return out
 }
 
-// process is a long-running program (Prometheus, Alertmanager) started by a test.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	logs bytes.Buffer
-}
-
-func (p *process) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.logs.Write(b)
-}
-
-// Logs returns the program's output so far, at most its last 8 KiB.
-func (p *process) Logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	b := p.logs.Bytes()
-	if len(b) > 8<<10 {
-		b = b[len(b)-8<<10:]
-	}
-	return string(b)
-}
-
-// startProcess starts a program and stops it (SIGTERM, then SIGKILL after a
-// bound) when the test ends.
+// startProcess starts a program and stops it (SIGINT, then SIGKILL after a bound) when
+// the test ends.
 func startProcess(t *testing.T, name string, args ...string) *process {
 	t.Helper()
-	p := &process{name: name}
-	p.cmd = exec.Command(program(t, name), args...)
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- p.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-done
-			t.Errorf("%s did not stop on SIGINT; logs:\n%s", name, p.Logs())
-		}
-	})
+	p := &process{name: name, cmd: exec.Command(program(t, name), args...)}
+	p.start(t)
 	return p
-}
-
-// waitOK polls url until it answers 200. The bound only keeps a broken
-// program from hanging the suite.
-func (p *process) waitOK(t *testing.T, url string, bound time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(bound)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if p.cmd.ProcessState != nil {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: %s not OK after %s; logs:\n%s", p.name, url, bound, p.Logs())
 }
 
 // rewriteYAML decodes a YAML mapping, lets edit change it and encodes it again.
