@@ -8,13 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,10 +21,8 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/github-security-exporter/github-security-exporter/collector"
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
@@ -38,46 +31,6 @@ import (
 )
 
 const name = "github-security-exporter"
-
-// config is everything the flags and the environment say.
-type config struct {
-	orgs        []string
-	apiURL      string
-	apiVersion  string
-	tokenFile   string
-	token       string
-	schedule    string
-	rps         float64
-	reserve     int
-	maxRetries  int
-	timeout     time.Duration
-	metricsPath string
-	demo        bool
-	web         *web.FlagConfig
-	log         *promslog.Config
-
-	scheduleSet, rpsSet bool
-
-	// The repository inventory (GraphQL) and the repository filter of every family.
-	graphqlURL               string // "" → derived from apiURL by validate
-	repoInclude, repoExclude string
-	skipArchived, skipForks  bool
-	filter                   collector.RepoFilter // compiled by validate
-
-	storagePath string        // alert records across restarts; "" keeps them in memory
-	fullWalk    time.Duration // how often a full walk replaces the incremental ones
-	margin      time.Duration // how far behind the high-water mark incremental walks read
-	slaDays     map[string]*int
-	collectors  map[string]*bool // per source name: collect it on the main schedule
-
-	// GitHub App authentication (all three set) instead of a token.
-	appID, appInstallationID int64
-	appKeyFile               string
-	tokenIgnored             bool // a token was given too, and the App is used
-	analyses                 bool // the code scanning analyses on their own schedule
-	analysesSchedule         string
-	analysesScheduleSet      bool
-}
 
 func main() {
 	app := kingpin.New(name, "Exports GitHub code scanning, Dependabot and secret scanning alert counts of whole organizations to Prometheus.")
@@ -98,197 +51,6 @@ func main() {
 		logger.Error("exporter stopped", "err", err)
 		os.Exit(1)
 	}
-}
-
-func parseFlags(app *kingpin.Application, args []string) *config {
-	cfg := &config{log: &promslog.Config{}}
-	app.Version(version.Print(name))
-	app.HelpFlag.Short('h')
-	app.Flag("github.org", "GitHub organization to collect; repeatable. Default: $GITHUB_ORGS, comma-separated.").StringsVar(&cfg.orgs)
-	app.Flag("github.api-url", "GitHub REST API base URL; for Enterprise Server https://HOST/api/v3/.").Default("https://api.github.com/").StringVar(&cfg.apiURL)
-	app.Flag("github.api-version", "Value of the X-GitHub-Api-Version header.").Default("2022-11-28").StringVar(&cfg.apiVersion)
-	app.Flag("github.token-file", "File holding the GitHub token. Default: $GITHUB_TOKEN.").StringVar(&cfg.tokenFile)
-	app.Flag("github.requests-per-second", "Pace of requests to GitHub, shared by every organization and source.").Default("4").IsSetByUser(&cfg.rpsSet).Float64Var(&cfg.rps)
-	app.Flag("github.rate-limit-reserve", "Pause until the rate limit resets when fewer requests than this remain.").Default("100").IntVar(&cfg.reserve)
-	app.Flag("github.max-retries", "Retries of a request after a rate limit, a 5xx answer or a network error.").Default("5").IntVar(&cfg.maxRetries)
-	app.Flag("github.timeout", "Time allowed for one request to GitHub to answer.").Default("30s").DurationVar(&cfg.timeout)
-	app.Flag("github.graphql-url", "GitHub GraphQL endpoint. Default: derived from --github.api-url (https://api.github.com/graphql; Enterprise Server: https://HOST/api/graphql).").StringVar(&cfg.graphqlURL)
-	app.Flag("repositories.include", "Only repositories whose whole name matches this regular expression (RE2, anchored at both ends); applies to every family.").StringVar(&cfg.repoInclude)
-	app.Flag("repositories.exclude", "Leave out repositories whose whole name matches this regular expression (RE2, anchored at both ends); applies to every family.").StringVar(&cfg.repoExclude)
-	app.Flag("repositories.skip-archived", "Leave out archived repositories, from every family.").BoolVar(&cfg.skipArchived)
-	app.Flag("repositories.skip-forks", "Leave out forks, from every family.").BoolVar(&cfg.skipForks)
-	app.Flag("collector.schedule", "When collections run: a cron spec such as '*/10 * * * *' or '@every 15m'. One also runs at start-up.").Default("@every 15m").IsSetByUser(&cfg.scheduleSet).StringVar(&cfg.schedule)
-	app.Flag("github.app-id", "Authenticate as a GitHub App installation instead of with a token: the App's id. Needs --github.app-installation-id and --github.app-private-key-file.").Int64Var(&cfg.appID)
-	app.Flag("github.app-installation-id", "Id of the GitHub App's installation on the organization.").Int64Var(&cfg.appInstallationID)
-	app.Flag("github.app-private-key-file", "File holding the GitHub App's private key (PEM), as GitHub hands it out.").StringVar(&cfg.appKeyFile)
-	app.Flag("collector.code-scanning-analyses", "Also collect the time of the newest code scanning analysis per repository and tool: a (conditional) request per repository, on its own schedule.").BoolVar(&cfg.analyses)
-	app.Flag("collector.code-scanning-analyses.schedule", "When the code scanning analyses are collected: a cron spec. One also runs after the first collection.").Default("@every 6h").IsSetByUser(&cfg.analysesScheduleSet).StringVar(&cfg.analysesSchedule)
-	cfg.collectors = map[string]*bool{}
-	for _, name := range collector.Sources() {
-		if name == "code_scanning_analyses" {
-			continue // on its own schedule, see --collector.code-scanning-analyses
-		}
-		flag := "collector." + strings.ReplaceAll(name, "_", "-")
-		on := slices.Contains(collector.DefaultSources(), name)
-		cfg.collectors[name] = app.Flag(flag, "Collect "+strings.ReplaceAll(name, "_", " ")+" (--no-"+flag+" turns it off).").Default(strconv.FormatBool(on)).Bool()
-	}
-	app.Flag("storage.path", "File keeping the alert records across restarts, so that a restarted exporter serves its last numbers at once and continues incrementally. Default: memory only.").StringVar(&cfg.storagePath)
-	app.Flag("collector.full-walk-interval", "How often a full walk of the alert listings replaces the incremental ones, dropping alerts that vanished.").Default("24h").DurationVar(&cfg.fullWalk)
-	app.Flag("collector.incremental-margin", "How much older than the newest change already seen an incremental walk still reads.").Default("5m").DurationVar(&cfg.margin)
-	cfg.slaDays = map[string]*int{}
-	for _, sla := range []struct{ key, def string }{{"critical", "7"}, {"high", "30"}, {"medium", "90"}, {"low", "180"}, {"secret", "7"}} {
-		cfg.slaDays[sla.key] = app.Flag("sla."+sla.key+"-days", "Days an open "+map[bool]string{true: "secret scanning", false: sla.key + " severity"}[sla.key == "secret"]+" alert may stay open before github_alerts_sla_breached counts it; 0: no SLA.").Default(sla.def).Int()
-	}
-	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
-	app.Flag("demo", "Run against a simulated GitHub organization in this process: no token, no network.").BoolVar(&cfg.demo)
-	cfg.web = kingpinflag.AddFlags(app, ":9816")
-	promslogflag.AddFlags(app, cfg.log)
-	if _, err := app.Parse(args); err != nil {
-		app.Fatalf("%s, try --help", err)
-	}
-
-	if len(cfg.orgs) == 0 && os.Getenv("GITHUB_ORGS") != "" {
-		cfg.orgs = []string{os.Getenv("GITHUB_ORGS")}
-	}
-	cfg.orgs = splitList(cfg.orgs)
-	return cfg
-}
-
-var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-
-// validate checks the configuration and reads the token. Its errors are one line and
-// never contain the token.
-func (c *config) validate() error {
-	if len(c.orgs) == 0 {
-		return errors.New("no organization: set --github.org or GITHUB_ORGS")
-	}
-	for _, org := range c.orgs {
-		if !orgName.MatchString(org) {
-			return fmt.Errorf("invalid organization name %q", org)
-		}
-	}
-	u, err := url.Parse(c.apiURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("invalid --github.api-url %q: want an http(s) URL such as https://api.github.com/ or https://HOST/api/v3/", redactURL(c.apiURL))
-	}
-	if _, err := scheduler.Parse(c.schedule); err != nil {
-		return fmt.Errorf("--collector.schedule: %w", err)
-	}
-	if err := c.validateRepositories(); err != nil {
-		return err
-	}
-	if c.rps <= 0 || c.reserve < 0 || c.maxRetries < 0 || c.timeout <= 0 {
-		return errors.New("--github.requests-per-second and --github.timeout must be positive, --github.rate-limit-reserve and --github.max-retries not negative")
-	}
-	if !strings.HasPrefix(c.metricsPath, "/") || c.metricsPath == "/" {
-		return fmt.Errorf("invalid --web.telemetry-path %q: want a path such as /metrics", c.metricsPath)
-	}
-	enabled := 0
-	for _, on := range c.collectors {
-		if *on {
-			enabled++
-		}
-	}
-	if enabled == 0 {
-		return errors.New("every collector is turned off: enable at least one --collector.NAME")
-	}
-	if c.fullWalk <= 0 || c.margin < 0 {
-		return errors.New("--collector.full-walk-interval must be positive and --collector.incremental-margin not negative")
-	}
-	for key, days := range c.slaDays {
-		if *days < 0 {
-			return fmt.Errorf("--sla.%s-days must not be negative", key)
-		}
-	}
-	if c.storagePath != "" {
-		if info, err := os.Stat(filepath.Dir(c.storagePath)); err != nil || !info.IsDir() {
-			return fmt.Errorf("invalid --storage.path %q: its directory does not exist", c.storagePath)
-		}
-	}
-	if *c.web.WebConfigFile != "" {
-		if err := web.Validate(*c.web.WebConfigFile); err != nil {
-			return fmt.Errorf("invalid --web.config.file: %w", err)
-		}
-	}
-	if _, err := scheduler.Parse(c.analysesSchedule); err != nil {
-		return fmt.Errorf("--collector.code-scanning-analyses.schedule: %w", err)
-	}
-	if c.usesApp() {
-		return c.validateApp()
-	}
-	if c.token != "" {
-		return nil
-	}
-	if c.tokenFile != "" {
-		b, err := os.ReadFile(c.tokenFile)
-		if err != nil {
-			return fmt.Errorf("reading --github.token-file: %w", err)
-		}
-		c.token = strings.TrimSpace(string(b))
-	} else {
-		c.token = strings.TrimSpace(os.Getenv("GITHUB_TOKEN"))
-	}
-	if c.token == "" {
-		return errors.New("no GitHub token: set GITHUB_TOKEN or --github.token-file (or try --demo)")
-	}
-	if strings.ContainsAny(c.token, " \t\r\n") {
-		return errors.New("the GitHub token holds white space: check GITHUB_TOKEN or --github.token-file")
-	}
-	return nil
-}
-
-// validateRepositories derives the GraphQL URL when none is given and compiles the
-// repository filter. Both patterns must match a repository's whole name.
-func (c *config) validateRepositories() error {
-	if c.graphqlURL == "" {
-		c.graphqlURL, _ = githubapi.GraphQLURL(c.apiURL) // --github.api-url is checked already
-	}
-	if u, err := url.Parse(c.graphqlURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("invalid --github.graphql-url %q: want an http(s) URL such as https://api.github.com/graphql or https://HOST/api/graphql", redactURL(c.graphqlURL))
-	}
-	c.filter = collector.RepoFilter{SkipArchived: c.skipArchived, SkipForks: c.skipForks}
-	for _, p := range []struct {
-		flag, expr string
-		re         **regexp.Regexp
-	}{{"repositories.include", c.repoInclude, &c.filter.Include}, {"repositories.exclude", c.repoExclude, &c.filter.Exclude}} {
-		if p.expr == "" {
-			continue
-		}
-		if _, err := regexp.Compile(p.expr); err != nil {
-			return fmt.Errorf("invalid --%s %q: %w", p.flag, p.expr, err)
-		}
-		*p.re = regexp.MustCompile("^(?:" + p.expr + ")$")
-	}
-	return nil
-}
-
-// usesApp reports whether any GitHub App flag is set.
-func (c *config) usesApp() bool {
-	return c.appID != 0 || c.appInstallationID != 0 || c.appKeyFile != ""
-}
-
-// validateApp checks the GitHub App flags: all three together, and a readable key. A
-// token given as well is not used.
-func (c *config) validateApp() error {
-	var missing []string
-	if c.appID <= 0 {
-		missing = append(missing, "--github.app-id")
-	}
-	if c.appInstallationID <= 0 {
-		missing = append(missing, "--github.app-installation-id")
-	}
-	if c.appKeyFile == "" {
-		missing = append(missing, "--github.app-private-key-file")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("GitHub App authentication needs %s as well: --github.app-id, --github.app-installation-id (positive numbers) and --github.app-private-key-file go together", strings.Join(missing, " and "))
-	}
-	if err := githubapi.CheckAppKey(c.appKeyFile); err != nil {
-		return fmt.Errorf("--github.app-private-key-file: %w", err)
-	}
-	c.tokenIgnored = c.token != "" || c.tokenFile != "" || os.Getenv("GITHUB_TOKEN") != ""
-	c.token = ""
-	return nil
 }
 
 // authTransport authenticates requests with the GitHub App's installation tokens when
@@ -335,58 +97,7 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.ResponseHeaderTimeout = cfg.timeout
-	auth, err := authTransport(cfg, base, logger)
-	if err != nil {
-		return err
-	}
-	apiMetrics := githubapi.NewMetrics(reg)
-	transport := githubapi.NewTransport(githubapi.TransportOptions{
-		Base:              auth,
-		RequestsPerSecond: cfg.rps,
-		Reserve:           cfg.reserve,
-		MaxRetries:        cfg.maxRetries,
-		Metrics:           apiMetrics,
-		Logger:            logger,
-	})
-	httpClient := &http.Client{Transport: transport} // REST and GraphQL: one pacer and budget per token
-	gh, err := githubapi.NewClient(githubapi.ClientOptions{
-		BaseURL:    cfg.apiURL,
-		HTTPClient: httpClient,
-		APIVersion: cfg.apiVersion,
-		UserAgent:  name + "/" + version.Version,
-	})
-	if err != nil {
-		return err
-	}
-	gql, err := githubapi.NewGraphQLClient(githubapi.GraphQLOptions{URL: cfg.graphqlURL, HTTPClient: httpClient, UserAgent: name + "/" + version.Version})
-	if err != nil {
-		return err
-	}
-	sla := collector.SLA{}
-	for key, days := range cfg.slaDays {
-		sla[key] = time.Duration(*days) * 24 * time.Hour
-	}
-	var sources []string
-	for _, name := range collector.Sources() {
-		if on := cfg.collectors[name]; on != nil && *on {
-			sources = append(sources, name)
-		}
-	}
-	exporter, err := collector.New(collector.Config{
-		Sources:   sources,
-		Client:    gh,
-		GraphQL:   gql,
-		Metrics:   apiMetrics,
-		Filter:    cfg.filter,
-		Orgs:      cfg.orgs,
-		Logger:    logger,
-		SLA:       sla,
-		Walks:     collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
-		StatePath: cfg.storagePath,
-	})
+	exporter, err := newExporter(cfg, reg, logger)
 	if err != nil {
 		return err
 	}
@@ -405,7 +116,8 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, cfg.web, logger) }()
 	logger.Info("starting", "version", version.Info(), "orgs", strings.Join(cfg.orgs, ","),
-		"api_url", redactURL(cfg.apiURL), "graphql_url", redactURL(cfg.graphqlURL), "schedule", cfg.schedule, "collectors", strings.Join(collector.Sources(), ","))
+		"api_url", redactURL(cfg.apiURL), "graphql_url", redactURL(cfg.graphqlURL), "schedule", cfg.schedule,
+		"collectors", strings.Join(cfg.enabledSources(), ","), "code_scanning_analyses", cfg.analyses)
 
 	schedDone := make(chan struct{})
 	go func() {
@@ -437,6 +149,49 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	return err
 }
 
+// newExporter builds the GitHub clients, REST and GraphQL on one pacing and rate-limit
+// transport per token, and the exporter over them.
+func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, error) {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.ResponseHeaderTimeout = cfg.timeout
+	auth, err := authTransport(cfg, base, logger)
+	if err != nil {
+		return nil, err
+	}
+	apiMetrics := githubapi.NewMetrics(reg)
+	httpClient := &http.Client{Transport: githubapi.NewTransport(githubapi.TransportOptions{
+		Base:              auth,
+		RequestsPerSecond: cfg.rps,
+		Reserve:           cfg.reserve,
+		MaxRetries:        cfg.maxRetries,
+		Metrics:           apiMetrics,
+		Logger:            logger,
+	})}
+	userAgent := name + "/" + version.Version
+	gh, err := githubapi.NewClient(githubapi.ClientOptions{
+		BaseURL: cfg.apiURL, HTTPClient: httpClient, APIVersion: cfg.apiVersion, UserAgent: userAgent,
+	})
+	if err != nil {
+		return nil, err
+	}
+	gql, err := githubapi.NewGraphQLClient(githubapi.GraphQLOptions{URL: cfg.graphqlURL, HTTPClient: httpClient, UserAgent: userAgent})
+	if err != nil {
+		return nil, err
+	}
+	return collector.New(collector.Config{
+		Sources:   cfg.enabledSources(),
+		Client:    gh,
+		GraphQL:   gql,
+		Metrics:   apiMetrics,
+		Filter:    cfg.filter,
+		Orgs:      cfg.orgs,
+		Logger:    logger,
+		SLA:       cfg.sla(),
+		Walks:     collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
+		StatePath: cfg.storagePath,
+	})
+}
+
 func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(cfg.metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -453,27 +208,4 @@ func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter)
 		Links: []overview.Link{{Text: "Ready", Address: "/-/ready"}, {Text: "Healthy", Address: "/-/healthy"}},
 	}))
 	return mux
-}
-
-// splitList splits comma-separated values and drops empty ones.
-func splitList(values []string) []string {
-	var out []string
-	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
-}
-
-// redactURL drops user information from a URL before it is logged.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable)"
-	}
-	u.User = nil
-	return u.String()
 }
