@@ -53,6 +53,7 @@ type repo struct {
 	id          int64
 	name        string
 	private     bool
+	fork        bool // set from the inventory's attributes (inventory.go)
 	description string
 	branch      string
 	lang        string

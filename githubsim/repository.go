@@ -141,7 +141,7 @@ func (c *call) repository(r *repo) *repoJSON {
 	j := &repoJSON{
 		ID: r.id, NodeID: legacyNodeID("Repository", r.id), Name: r.name, FullName: c.org.login + "/" + r.name,
 		Owner:   c.base.user(c.org.login, c.org.id, "Organization"),
-		Private: r.private, HTMLURL: c.base.repoWeb(c.org, r), Description: nullable(r.description), URL: u,
+		Private: r.private, HTMLURL: c.base.repoWeb(c.org, r), Description: nullable(r.description), Fork: r.fork, URL: u,
 		ArchiveURL:       u + "/{archive_format}{/ref}",
 		AssigneesURL:     u + "/assignees{/user}",
 		BlobsURL:         u + "/git/blobs{/sha}",

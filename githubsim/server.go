@@ -123,6 +123,9 @@ func New(cfg Config) *Server {
 		s.orgs = append(s.orgs, o)
 		s.byLogin[strings.ToLower(o.login)] = o
 		s.byID[o.id] = o
+		for i, r := range s.inventory(o) { // REST repository objects agree with GraphQL
+			o.repos[i].fork = r.Fork
+		}
 	}
 	s.churn = newChurner(g)
 	s.apps = newAppRegistry(cfg)
