@@ -290,10 +290,14 @@ func TestKustomization(t *testing.T) {
 }
 
 type container struct {
-	Name  string   `yaml:"name"`
-	Image string   `yaml:"image"`
-	Args  []string `yaml:"args"`
-	Env   []struct {
+	Name         string   `yaml:"name"`
+	Image        string   `yaml:"image"`
+	Args         []string `yaml:"args"`
+	VolumeMounts []struct {
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+	} `yaml:"volumeMounts"`
+	Env []struct {
 		Name      string `yaml:"name"`
 		Value     string `yaml:"value"`
 		ValueFrom *struct {
@@ -414,6 +418,19 @@ func TestDeployment(t *testing.T) {
 		if strings.Contains(a, "token") && !strings.HasPrefix(a, "--github.token-file") {
 			t.Errorf("argument %q looks like an inline token", a)
 		}
+		// The root filesystem is read-only: the state file must live on a mounted volume.
+		if path, ok := strings.CutPrefix(a, "--storage.path="); ok {
+			mounted := false
+			for _, m := range c.VolumeMounts {
+				mounted = mounted || strings.HasPrefix(path, strings.TrimSuffix(m.MountPath, "/")+"/")
+			}
+			if !mounted {
+				t.Errorf("--storage.path %s is on the read-only root filesystem, not on a mounted volume", path)
+			}
+		}
+	}
+	if !slices.ContainsFunc(c.Args, func(a string) bool { return strings.HasPrefix(a, "--storage.path=") }) {
+		t.Error("no --storage.path: a restarted pod would walk every alert again")
 	}
 
 	var s struct {
