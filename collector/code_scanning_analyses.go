@@ -2,10 +2,10 @@ package collector
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	registerSource(&codeScanningAnalyses{last: map[*Target]map[string]toolTimes{}})
+	registerSource(codeScanningAnalyses{})
 	defaultOff[analysesSource] = true // a request per repository: on its own schedule when asked for
 }
 
@@ -38,11 +38,13 @@ var lastAnalysisDesc = prometheus.NewDesc(
 // 304, which GitHub does not count against the rate limit, and keeps its last value. A
 // repository without analyses (404 "no analysis found") or without code scanning (403)
 // has no series.
-type codeScanningAnalyses struct {
-	mu sync.Mutex
-	// last holds, per organization and repository, the times of the last 200 answer, for
-	// the 304s that follow it. Keyed by Target, whose REST client holds the ETags.
-	last map[*Target]map[string]toolTimes
+type codeScanningAnalyses struct{}
+
+// analysisCache is what a repository's last 200 answer said, for the 304s that follow it:
+// its ETag and the newest analysis per tool. Targets keep one per repository.
+type analysisCache struct {
+	etag  string
+	times toolTimes
 }
 
 // toolTimes is the creation time of the newest analysis per tool, Unix seconds.
@@ -56,11 +58,11 @@ type codeScanningAnalysis struct {
 	} `json:"tool"`
 }
 
-func (*codeScanningAnalyses) Name() string { return analysesSource }
+func (codeScanningAnalyses) Name() string { return analysesSource }
 
-func (*codeScanningAnalyses) Describe(ch chan<- *prometheus.Desc) { ch <- lastAnalysisDesc }
+func (codeScanningAnalyses) Describe(ch chan<- *prometheus.Desc) { ch <- lastAnalysisDesc }
 
-func (s *codeScanningAnalyses) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
+func (s codeScanningAnalyses) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
 	if t.Repos == nil {
 		return nil, fmt.Errorf("no repository inventory of %s yet: code scanning analyses are read per repository of the %q source", t.Org, inventorySource)
 	}
@@ -89,7 +91,11 @@ func (s *codeScanningAnalyses) Collect(ctx context.Context, t *Target) ([]promet
 			return nil, fmt.Errorf("code scanning analyses of %s: more than %d series", t.Org, maxSeries)
 		}
 	}
-	s.prune(t, kept)
+	for repo := range t.analyses { // repositories no longer kept
+		if !kept[repo] {
+			delete(t.analyses, repo)
+		}
+	}
 	if served == 0 && refused != nil {
 		return nil, fmt.Errorf("listing code scanning analyses of %s: no repository answered: %w", t.Org, refused)
 	}
@@ -104,25 +110,34 @@ func (s *codeScanningAnalyses) Collect(ctx context.Context, t *Target) ([]promet
 	return out, nil
 }
 
-// repository returns the newest analysis per tool of one repository: from the answer,
-// or on a 304 from the last answer.
-func (s *codeScanningAnalyses) repository(ctx context.Context, t *Target, repo string) (toolTimes, error) {
-	path := "repos/" + url.PathEscape(t.Org) + "/" + url.PathEscape(repo) + "/code-scanning/analyses?per_page=100"
-	cached, ok := s.cached(t, repo)
-	if !ok {
-		t.REST.ForgetETag(path) // a 304 would stand for a value this source no longer has
+// repository returns the newest analysis per tool of one repository: from the answer, or
+// on a 304 from the last answer. The request carries the ETag of that last answer.
+func (codeScanningAnalyses) repository(ctx context.Context, t *Target, repo string) (toolTimes, error) {
+	if t.analyses == nil {
+		t.analyses = map[string]analysisCache{}
 	}
-	var page []codeScanningAnalysis
-	changed, err := t.REST.GetJSON(ctx, analysesEndpoint, path, &page)
+	path := "repos/" + url.PathEscape(t.Org) + "/" + url.PathEscape(repo) + "/code-scanning/analyses?per_page=100"
+	last, known := t.analyses[repo]
+	var times toolTimes
+	err := t.REST.WalkPages(ctx, analysesEndpoint, path, func(string) (githubapi.Validator, bool) {
+		return githubapi.Validator{ETag: last.etag}, known
+	}, func(p *githubapi.Page) error {
+		if p.NotModified {
+			times = last.times
+			return githubapi.ErrStop // the first page is all this source reads
+		}
+		var page []codeScanningAnalysis
+		if err := json.NewDecoder(p.Body).Decode(&page); err != nil {
+			return fmt.Errorf("decoding answer: %w", err)
+		}
+		times = newestByTool(page)
+		t.analyses[repo] = analysisCache{etag: p.ETag, times: times}
+		return githubapi.ErrStop
+	})
 	if err != nil {
-		s.forget(t, repo)
+		delete(t.analyses, repo)
 		return nil, err
 	}
-	if !changed {
-		return cached, nil
-	}
-	times := newestByTool(page)
-	s.remember(t, repo, times)
 	return times, nil
 }
 
@@ -140,37 +155,4 @@ func newestByTool(page []codeScanningAnalysis) toolTimes {
 		}
 	}
 	return times
-}
-
-func (s *codeScanningAnalyses) cached(t *Target, repo string) (toolTimes, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	times, ok := s.last[t][repo]
-	return times, ok
-}
-
-func (s *codeScanningAnalyses) remember(t *Target, repo string, times toolTimes) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last[t] == nil {
-		s.last[t] = map[string]toolTimes{}
-	}
-	s.last[t][repo] = times
-}
-
-func (s *codeScanningAnalyses) forget(t *Target, repo string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.last[t], repo)
-}
-
-// prune drops the repositories no longer kept.
-func (s *codeScanningAnalyses) prune(t *Target, kept map[string]bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for repo := range s.last[t] {
-		if !kept[repo] {
-			delete(s.last[t], repo)
-		}
-	}
 }

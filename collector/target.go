@@ -26,6 +26,8 @@ type Target struct {
 	now    func() time.Time
 	alerts map[string]*alertSet             // per alert family: the records of the last good walk
 	bodies map[string]map[string]cachedBody // per small listing path: its pages' last answers
+	// analyses keeps, per repository, the last answer of the code scanning analyses.
+	analyses map[string]analysisCache
 }
 
 func (t *Target) clock() time.Time {

@@ -31,7 +31,6 @@ type Client struct {
 	userAgent    string
 	maxPageBytes int64
 	bodyTimeout  time.Duration
-	etags        etagCache // validators for GetJSON's conditional requests
 }
 
 // NewClient checks o.BaseURL and returns a Client.
