@@ -26,11 +26,12 @@ func newAlertCounts(family string) *alertCounts {
 	return &alertCounts{family: family, counts: newTally(), oldest: newOldest(), openRepos: map[string]bool{}}
 }
 
-// add counts one alert. labels are the family's labels after org, repository first and
-// state last; open alerts also feed the oldest-open metric under repository and severity.
-func (a *alertCounts) add(open bool, created githubTime, repository, severity string, labels ...string) error {
+// add counts one alert created at created (Unix seconds, 0 when unknown). labels are the
+// family's labels after org, repository first and state last; open alerts also feed the
+// oldest-open metric under repository and severity.
+func (a *alertCounts) add(open bool, created int64, repository, severity string, labels ...string) error {
 	if open {
-		a.oldest.observe(created.unix(), repository, a.family, severity)
+		a.oldest.observe(float64(created), repository, a.family, severity)
 		a.openRepos[cleanLabel(repository)] = true
 	}
 	return a.counts.add(labels...)
@@ -104,11 +105,4 @@ func (t githubTime) unixSeconds() int64 {
 		return 0
 	}
 	return t.Unix()
-}
-
-func (t githubTime) unix() float64 {
-	if t.IsZero() {
-		return 0
-	}
-	return float64(t.Unix())
 }

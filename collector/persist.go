@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
@@ -98,13 +96,4 @@ func (e *Exporter) load() error {
 		}
 	}
 	return nil
-}
-
-// restoredMetrics is for tests: the alert metrics a load restored.
-func (e *Exporter) restoredMetrics() []prometheus.Metric {
-	var out []prometheus.Metric
-	for _, st := range e.snap.Load().states {
-		out = append(out, st.metrics...)
-	}
-	return out
 }

@@ -248,7 +248,7 @@ func (s *alertSet) metrics(f familySpec, t *Target, sla SLA, now time.Time) ([]p
 		}
 		tu := s.Tuples[r.Tuple]
 		open := tu.open()
-		if err := counts.add(open, githubTime{time.Unix(r.Created, 0)}, tu.repository(), tu.Severity, tu.Values...); err != nil {
+		if err := counts.add(open, r.Created, tu.repository(), tu.Severity, tu.Values...); err != nil {
 			return nil, err
 		}
 		switch {
