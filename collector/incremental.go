@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"strings"
 	"time"
@@ -66,8 +67,7 @@ func (l *alertListing[T]) walk(ctx context.Context, t *Target, old *alertSet, no
 	if old.LastFull == 0 || !old.Incremental || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
 		return l.full(ctx, t, old, now)
 	}
-	set := old.clone()
-	return set, l.incremental(ctx, t, set, w.Margin)
+	return old, l.incremental(ctx, t, old, w.Margin)
 }
 
 func (l *alertListing[T]) path(t *Target, order string) string {
@@ -91,12 +91,13 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 			set.Pages[p.URL] = old.Pages[p.URL]
 			return githubapi.ErrStop
 		}
-		keys, newest, _, err := l.decode(p.Body, set, nil)
-		set.HighWater = max(set.HighWater, newest)
-		set.Pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
+		alerts, err := l.decode(p.Body, set)
 		if err != nil {
 			return err
 		}
+		keys, newest, _ := span(alerts)
+		set.HighWater = max(set.HighWater, newest)
+		set.Pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
 		return githubapi.ErrStop
 	})
 	if err != nil {
@@ -108,9 +109,13 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 			set.Pages[p.URL] = cached
 			return set.copyFrom(old, cached.Keys)
 		}
-		keys, _, _, err := l.decode(p.Body, set, set)
+		alerts, err := l.decode(p.Body, set)
+		if err != nil {
+			return err
+		}
+		keys, _, _ := span(alerts)
 		set.Pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
-		return err
+		return set.putAll(alerts)
 	})
 	if err != nil {
 		return nil, err
@@ -120,19 +125,25 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 }
 
 // incremental merges the alerts updated since the high-water mark (less margin) into set.
+// The changes are held aside until the walk has succeeded, so a failed walk leaves set as
+// it was.
 func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alertSet, margin time.Duration) error {
 	cutoff := set.HighWater - int64(margin.Seconds())
 	high := set.HighWater
+	var changed []alertFields
+	pages := map[string]cachedPage{}
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), set.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			// Ordered by update, an unchanged page means nothing after it changed either.
 			return githubapi.ErrStop
 		}
-		keys, newest, oldest, err := l.decode(p.Body, set, set)
+		alerts, err := l.decode(p.Body, set)
 		if err != nil {
 			return err
 		}
-		set.Pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
+		keys, newest, oldest := span(alerts)
+		changed = append(changed, alerts...)
+		pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
 		high = max(high, newest)
 		if len(keys) == 0 || oldest < cutoff {
 			return githubapi.ErrStop
@@ -142,58 +153,44 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	if err != nil {
 		return err
 	}
+	if err := set.putAll(changed); err != nil {
+		return err
+	}
+	maps.Copy(set.Pages, pages)
 	set.HighWater = high
 	return nil
 }
 
-// decode reads one page of alerts, stores them in into (when not nil) and returns their
-// keys and the newest and oldest updated_at on the page.
-func (l *alertListing[T]) decode(body io.Reader, keyer, into *alertSet) (keys []alertKey, newest, oldest int64, err error) {
+// decode reads one page of alerts; keyer gives repositories without id their stand-in.
+func (l *alertListing[T]) decode(body io.Reader, keyer *alertSet) ([]alertFields, error) {
 	var page []T
 	if err := json.NewDecoder(body).Decode(&page); err != nil {
-		return nil, 0, 0, fmt.Errorf("decoding a page of %s: %w", l.endpoint, err)
+		return nil, fmt.Errorf("decoding a page of %s: %w", l.endpoint, err)
 	}
-	oldest = 1<<63 - 1
+	alerts := make([]alertFields, len(page))
 	for i := range page {
-		f := l.fields(&page[i])
+		alerts[i] = l.fields(&page[i])
 		id, name := l.repo(&page[i])
-		f.key.Repo = keyer.repoKey(id, name)
-		updated := f.updated.unixSeconds()
-		newest, oldest = max(newest, updated), min(oldest, updated)
-		keys = append(keys, f.key)
-		if into != nil {
-			if err := into.put(f); err != nil {
-				return nil, 0, 0, err
-			}
-		}
+		alerts[i].key.Repo = keyer.repoKey(id, name)
 	}
-	return keys, newest, oldest, nil
+	return alerts, nil
+}
+
+// span returns the keys of a page's alerts and the newest and oldest updated_at among them.
+func span(alerts []alertFields) (keys []alertKey, newest, oldest int64) {
+	oldest = 1<<63 - 1
+	for _, a := range alerts {
+		updated := a.updated.unixSeconds()
+		newest, oldest = max(newest, updated), min(oldest, updated)
+		keys = append(keys, a.key)
+	}
+	return keys, newest, oldest
 }
 
 // validator gives the cached validator of a page URL to githubapi.WalkPages.
 func (s *alertSet) validator(url string) (githubapi.Validator, bool) {
 	p, ok := s.Pages[url]
 	return githubapi.Validator{ETag: p.ETag, Next: p.Next}, ok
-}
-
-// clone returns a copy that can be changed without touching s.
-func (s *alertSet) clone() *alertSet {
-	c := *s
-	c.Records = make(map[alertKey]alertRecord, len(s.Records))
-	for k, v := range s.Records {
-		c.Records[k] = v
-	}
-	c.Tuples = append([]labelTuple(nil), s.Tuples...)
-	c.RepoNames = make(map[string]int64, len(s.RepoNames))
-	for k, v := range s.RepoNames {
-		c.RepoNames[k] = v
-	}
-	c.Pages = make(map[string]cachedPage, len(s.Pages))
-	for k, v := range s.Pages {
-		c.Pages[k] = v
-	}
-	c.tupleIndex = nil
-	return &c
 }
 
 // describeAlertFamily sends the descriptors every alert family shares.

@@ -143,6 +143,16 @@ func (s *alertSet) put(a alertFields) error {
 	return nil
 }
 
+// putAll stores alerts in order.
+func (s *alertSet) putAll(alerts []alertFields) error {
+	for _, a := range alerts {
+		if err := s.put(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // copyFrom takes the records of keys from old, for pages a server answered 304.
 func (s *alertSet) copyFrom(old *alertSet, keys []alertKey) error {
 	for _, k := range keys {
