@@ -78,18 +78,9 @@ func (s *Server) CodeSecurityConfigurations(login string) []CodeSecurityConfigur
 
 // parseCursorParams reads per_page, before and after; listings are ascending.
 func parseCursorParams(q url.Values) (listParams, *apiErr) {
-	p := listParams{perPage: defaultPerPage, cursor: true}
-	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
-		p.perPage = min(n, maxPerPage)
-	}
-	var err *apiErr
-	if p.after, err = parseCursor(q, "after"); err != nil {
-		return p, err
-	}
-	if p.before, err = parseCursor(q, "before"); err != nil {
-		return p, err
-	}
-	return p, nil
+	p := listParams{perPage: pageSize(q), cursor: true}
+	err := parseCursors(q, &p)
+	return p, err
 }
 
 func (s *Server) listCodeSecurityConfigurations(c *call) {

@@ -145,9 +145,7 @@ func parseList(q url.Values, mode pagination, resource string, sorts map[string]
 	default:
 		return p, invalid(resource, "direction", v)
 	}
-	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
-		p.perPage = min(n, maxPerPage)
-	}
+	p.perPage = pageSize(q)
 	if mode == cursorOnly {
 		for _, name := range []string{"page", "first", "last"} {
 			if q.Has(name) {
@@ -162,14 +160,26 @@ func parseList(q url.Values, mode pagination, resource string, sorts map[string]
 		}
 		return p, nil
 	}
+	err := parseCursors(q, &p)
+	return p, err
+}
+
+// pageSize reads per_page: 30 unless given, at most 100.
+func pageSize(q url.Values) int {
+	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
+		return min(n, maxPerPage)
+	}
+	return defaultPerPage
+}
+
+// parseCursors reads the after and before cursors into p.
+func parseCursors(q url.Values, p *listParams) *apiErr {
 	var err *apiErr
 	if p.after, err = parseCursor(q, "after"); err != nil {
-		return p, err
+		return err
 	}
-	if p.before, err = parseCursor(q, "before"); err != nil {
-		return p, err
-	}
-	return p, nil
+	p.before, err = parseCursor(q, "before")
+	return err
 }
 
 func parseCursor(q url.Values, name string) (*sortKey, *apiErr) {
