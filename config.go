@@ -89,7 +89,7 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	app.Flag("collector.code-scanning-analyses.schedule", "When the code scanning analyses are collected: a cron spec. One also runs after the first collection.").Default("@every 6h").IsSetByUser(&cfg.analysesScheduleSet).StringVar(&cfg.analysesSchedule)
 	cfg.collectors = map[string]*bool{}
 	for _, name := range collector.Sources() {
-		if name == "code_scanning_analyses" {
+		if name == collector.AnalysesSource {
 			continue // on its own schedule, see --collector.code-scanning-analyses
 		}
 		flag := "collector." + strings.ReplaceAll(name, "_", "-")

@@ -75,7 +75,7 @@ func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan s
 	return scheduler.New(cfg.analysesSchedule, func(ctx context.Context) {
 		select {
 		case <-first:
-			exporter.RunSource(ctx, "code_scanning_analyses")
+			exporter.RunSource(ctx, collector.AnalysesSource)
 		case <-ctx.Done():
 		}
 	}, logger, nil)

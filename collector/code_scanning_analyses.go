@@ -14,11 +14,11 @@ import (
 
 func init() {
 	registerSource(codeScanningAnalyses{})
-	defaultOff[analysesSource] = true // a request per repository: on its own schedule when asked for
+	defaultOff[AnalysesSource] = true // a request per repository: on its own schedule when asked for
 }
 
 const (
-	analysesSource   = "code_scanning_analyses"
+	AnalysesSource   = "code_scanning_analyses" // on a schedule of its own: see Exporter.RunSource
 	analysesEndpoint = "/repos/{owner}/{repo}/code-scanning/analyses"
 )
 
@@ -58,7 +58,7 @@ type codeScanningAnalysis struct {
 	} `json:"tool"`
 }
 
-func (codeScanningAnalyses) Name() string { return analysesSource }
+func (codeScanningAnalyses) Name() string { return AnalysesSource }
 
 func (codeScanningAnalyses) Describe(ch chan<- *prometheus.Desc) { ch <- lastAnalysisDesc }
 

@@ -112,7 +112,7 @@ func newAnalysesRig(t *testing.T, orgs ...githubsim.OrgSpec) *analysesRig {
 // run collects the analyses and returns the answers the simulator gave meanwhile.
 func (r *analysesRig) run() (ok, notModified, notFound int) {
 	before := r.sim.Stats()
-	r.e.RunSource(context.Background(), analysesSource)
+	r.e.RunSource(context.Background(), AnalysesSource)
 	after := r.sim.Stats()
 	return after.ByStatus[http.StatusOK] - before.ByStatus[http.StatusOK],
 		after.ByStatus[http.StatusNotModified] - before.ByStatus[http.StatusNotModified],
@@ -218,7 +218,7 @@ func TestCodeScanningAnalysesNotAvailable(t *testing.T) {
 			if tt.inventory {
 				e.Run(context.Background())
 			}
-			e.RunSource(context.Background(), analysesSource)
+			e.RunSource(context.Background(), AnalysesSource)
 			inventoryRan := ""
 			if tt.inventory {
 				inventoryRan = "\n" + `github_exporter_collection_success{collector="repositories",org="acme"} 1`
@@ -243,8 +243,8 @@ github_exporter_source_available{collector="code_scanning_analyses",org="acme"} 
 
 func TestCodeScanningAnalysesOffByDefault(t *testing.T) {
 	for _, name := range DefaultSources() {
-		if name == analysesSource {
-			t.Fatalf("%s is a default source: it costs a request per repository", analysesSource)
+		if name == AnalysesSource {
+			t.Fatalf("%s is a default source: it costs a request per repository", AnalysesSource)
 		}
 	}
 }
