@@ -283,7 +283,43 @@ var secretTypes = []secretType{
 	{"npm_access_token", "npm Access Token", "npm_", 36, true, 5},
 	{"openai_api_key", "OpenAI API Key", "sk-proj-", 48, true, 5},
 	{"twilio_api_key", "Twilio API Key", "SK", 32, false, 2},
-	{"password", "Password", "", 16, false, 4},
+}
+
+// genericSecretTypes are the non-provider patterns and the AI-detected password, by the
+// token names of GitHub's "Supported secret scanning patterns" page. GitHub's listing
+// leaves them out unless secret_type names them (changelog 2024-08-06), and its summary
+// views never count them.
+var genericSecretTypes = []secretType{
+	{"ec_private_key", "Elliptic Curve Private Key", "-----BEGIN EC PRIVATE KEY-----", 64, false, 3},
+	{"generic_private_key", "Generic Private Key", "-----BEGIN PRIVATE KEY-----", 64, false, 6},
+	{"http_basic_authentication_header", "HTTP Basic Authentication Header", "Authorization: Basic ", 24, false, 5},
+	{"http_bearer_authentication_header", "HTTP Bearer Authentication Header", "Authorization: Bearer ", 32, false, 6},
+	{"mongodb_connection_string", "MongoDB Connection String", "mongodb://app:", 20, false, 3},
+	{"mysql_connection_url", "MySQL Connection URL", "mysql://app:", 20, false, 2},
+	{"openssh_private_key", "OpenSSH Private Key", "-----BEGIN OPENSSH PRIVATE KEY-----", 64, false, 4},
+	{"pgp_private_key", "PGP Private Key", "-----BEGIN PGP PRIVATE KEY BLOCK-----", 64, false, 1},
+	{"postgres_connection_string", "Postgres Connection String", "postgres://app:", 20, false, 3},
+	{"rsa_private_key", "RSA Private Key", "-----BEGIN RSA PRIVATE KEY-----", 64, false, 5},
+	{"password", "Password", "", 16, false, 8},
+}
+
+// GenericSecretTypes returns the token names of the generic secret types the simulator
+// knows, in GitHub's order.
+func GenericSecretTypes() []string {
+	out := make([]string, len(genericSecretTypes))
+	for i, t := range genericSecretTypes {
+		out[i] = t.name
+	}
+	return out
+}
+
+func isGenericSecretType(name string) bool {
+	for _, t := range genericSecretTypes {
+		if t.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 var secretPaths = []string{".env", "config/settings.py", "deploy/values.yaml", "scripts/deploy.sh", "src/config.js",

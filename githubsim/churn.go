@@ -12,8 +12,9 @@ import (
 
 // churner holds what Step needs between calls. Guarded by Server.mu.
 type churner struct {
-	gen *generator
-	rng *rand.Rand
+	gen      *generator
+	rng      *rand.Rand
+	quietRng *rand.Rand // reclassify.go
 }
 
 func newChurner(g *generator) *churner {

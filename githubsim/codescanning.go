@@ -133,7 +133,7 @@ func (s *Server) listCodeScanning(c *call) {
 		c.fail(err)
 		return
 	}
-	p, err := parseList(q, cursorOrPage, csResource, csSorts)
+	p, err := parseList(q, cursorOrPage, csResource, s.sorts(csSorts))
 	if err != nil {
 		c.fail(err)
 		return

@@ -31,21 +31,30 @@ func (s *Server) repoEndpoints() []endpoint {
 func (s *Server) withRepo(serve func(*call, *repo)) func(*call) {
 	return func(c *call) {
 		name, id := c.r.PathValue("repo"), c.r.PathValue("repo_id")
+		var found *repo
+		s.mu.Lock()
 		for _, rp := range c.org.repos {
-			if name != "" && strings.EqualFold(rp.name, name) || id != "" && strconv.FormatInt(rp.id, 10) == id {
-				serve(c, rp)
-				return
+			if !rp.gone && (name != "" && strings.EqualFold(rp.name, name) || id != "" && strconv.FormatInt(rp.id, 10) == id) {
+				found = rp
+				break
 			}
 		}
-		c.fail(notFound())
+		s.mu.Unlock()
+		if found == nil {
+			c.fail(notFound())
+			return
+		}
+		serve(c, found)
 	}
 }
 
 // orgOfRepo returns the organization owning the repository with the given id.
 func (s *Server) orgOfRepo(id string) *org {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, o := range s.orgs {
 		for _, rp := range o.repos {
-			if strconv.FormatInt(rp.id, 10) == id {
+			if !rp.gone && strconv.FormatInt(rp.id, 10) == id {
 				return o
 			}
 		}

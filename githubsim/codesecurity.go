@@ -127,7 +127,9 @@ func (s *Server) listConfigurationRepositories(c *call) {
 		c.fail(err)
 		return
 	}
-	repos := cfg.repos
+	s.mu.Lock()
+	repos := cfg.repos // replaced, never changed in place, by deletion.go
+	s.mu.Unlock()
 	if len(statuses) > 0 && !slices.Contains(statuses, "all") {
 		repos = slices.DeleteFunc(slices.Clone(repos), func(r configRepo) bool { return !slices.Contains(statuses, r.status) })
 	}

@@ -140,7 +140,7 @@ func (s *Server) listDependabot(c *call) {
 		c.fail(err)
 		return
 	}
-	p, err := parseList(q, cursorOnly, depResource, depSorts)
+	p, err := parseList(q, cursorOnly, depResource, s.sorts(depSorts))
 	if err != nil {
 		c.fail(err)
 		return

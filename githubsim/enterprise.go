@@ -50,3 +50,20 @@ func (s *Server) listPagination() pagination {
 	}
 	return cursorOrPage
 }
+
+// sorts returns the sort values a listing honours: with Config.IgnoreSortUpdated,
+// sort=updated is accepted but lists by creation time, as older Enterprise Servers
+// do on some listings; the direction is still honoured.
+func (s *Server) sorts(m map[string]sortField) map[string]sortField {
+	if !s.cfg.IgnoreSortUpdated {
+		return m
+	}
+	out := make(map[string]sortField, len(m))
+	for k, v := range m {
+		if v == sortUpdated {
+			v = sortCreated
+		}
+		out[k] = v
+	}
+	return out
+}

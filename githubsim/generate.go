@@ -60,6 +60,7 @@ type repo struct {
 	ecosystems  []string
 	rules       []weighted[*csRule] // code scanning rules its tools can raise
 	next        [numFamilies]int    // last alert number per family
+	gone        bool                // deleted or transferred away (deletion.go)
 }
 
 // generator builds deterministic organizations from a seed.
@@ -96,13 +97,14 @@ func (g *generator) org(spec OrgSpec, taken map[int64]*org) *org {
 		o.members = append(o.members, member{name, int64(hashString(spec.Login+"/"+name)%9_000_000) + 1_000_000})
 	}
 	nRepos := spec.Repos
-	if nRepos <= 0 && spec.CodeScanning+spec.Dependabot+spec.SecretScanning > 0 {
+	if nRepos <= 0 && spec.CodeScanning+spec.Dependabot+spec.SecretScanning+spec.GenericSecretScanning > 0 {
 		nRepos = 1
 	}
 	g.repos(o, nRepos)
 	g.codeScanning(o, spec.CodeScanning)
 	g.dependabot(o, spec.Dependabot)
 	g.secretScanning(o, spec.SecretScanning)
+	g.genericSecretScanning(o, spec.GenericSecretScanning)
 	g.security(o)
 	return o
 }
@@ -167,7 +169,11 @@ func (o *org) pickRepo(rng *rand.Rand, f int) int {
 	if last(cum) == 0 {
 		return -1
 	}
-	return min(sort.SearchFloat64s(cum, rng.Float64()*last(cum)), len(cum)-1)
+	i := min(sort.SearchFloat64s(cum, rng.Float64()*last(cum)), len(cum)-1)
+	if o.repos[i].gone {
+		return -1 // a deleted repository gets no new alerts
+	}
+	return i
 }
 
 func repoNameList(rng *rand.Rand, n int) []string {

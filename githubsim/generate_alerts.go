@@ -116,8 +116,26 @@ func (g *generator) secretScanning(o *org, n int) {
 	}
 }
 
+// genericSecretScanning adds n alerts of generic (non-provider and AI-detected) secret
+// types, drawn from a stream of their own so that the provider alerts stay as they were.
+func (g *generator) genericSecretScanning(o *org, n int) {
+	rng := g.rng(o.login, FamilySecretScanning, "generic")
+	slab := make([]ssRecord, 0, n)
+	for i, times := range g.spread(rng, o, famSecretScanning, n) {
+		for _, t := range times {
+			slab = append(slab, newSecretOfType(rng, o.repos[i], time.Unix(t, 0).UTC(), pickFrom(rng, genericSecretTypes)))
+			a := &slab[len(slab)-1]
+			secretScanningHistory(rng, a, g.now)
+			o.secretScanning.all = append(o.secretScanning.all, a)
+		}
+	}
+}
+
 func newSecretScanning(rng *rand.Rand, r *repo, created time.Time) ssRecord {
-	typ := pickSecretType(rng)
+	return newSecretOfType(rng, r, created, pickSecretType(rng))
+}
+
+func newSecretOfType(rng *rand.Rand, r *repo, created time.Time, typ *secretType) ssRecord {
 	validity := ""
 	if typ.validity {
 		validity = pickOne(rng, validities)
@@ -126,7 +144,7 @@ func newSecretScanning(rng *rand.Rand, r *repo, created time.Time) ssRecord {
 	return ssRecord{
 		SecretScanningAlert: SecretScanningAlert{
 			Number: r.next[famSecretScanning], Repo: r.name, State: "open",
-			SecretType: typ.name, SecretTypeDisplayName: typ.display, Validity: validity,
+			SecretType: typ.name, SecretTypeDisplayName: typ.display, Validity: validity, Generic: isGenericSecretType(typ.name),
 			PushProtectionBypassed: rng.Float64() < 0.08, PubliclyLeaked: rng.Float64() < 0.03,
 			CreatedAt: created, UpdatedAt: created,
 		},
@@ -134,15 +152,17 @@ func newSecretScanning(rng *rand.Rand, r *repo, created time.Time) ssRecord {
 	}
 }
 
-func pickSecretType(rng *rand.Rand) *secretType {
+func pickSecretType(rng *rand.Rand) *secretType { return pickFrom(rng, secretTypes) }
+
+func pickFrom(rng *rand.Rand, types []secretType) *secretType {
 	total := 0
-	for _, t := range secretTypes {
+	for _, t := range types {
 		total += t.weight
 	}
 	x := rng.IntN(total)
-	for i := range secretTypes {
-		if x -= secretTypes[i].weight; x < 0 {
-			return &secretTypes[i]
+	for i := range types {
+		if x -= types[i].weight; x < 0 {
+			return &types[i]
 		}
 	}
 	panic("unreachable")

@@ -64,10 +64,6 @@ type configRepo struct {
 
 func (r configRepo) key(sortField) sortKey { return sortKey{v: r.repo.id} }
 
-// nonProviderTypes are secret types of generic patterns, which have no
-// push-protection pattern configuration.
-var nonProviderTypes = map[string]bool{"password": true}
-
 // customPatternNames are what organizations call their custom patterns.
 var customPatternNames = [][2]string{
 	{"custom-api-key", "Custom API Key"},
@@ -143,9 +139,6 @@ func (g *generator) security(o *org) {
 func (g *generator) patterns(rng *rand.Rand, sec *orgSecurity) {
 	for i := range secretTypes {
 		t := &secretTypes[i]
-		if nonProviderTypes[t.name] {
-			continue
-		}
 		p := &providerPattern{
 			typ:            t,
 			defaultSetting: pickOne(rng, []weighted[string]{{"enabled", 85}, {"disabled", 15}}),

@@ -181,7 +181,10 @@ func (g *gqlOrg) Repositories(ctx context.Context, args repositoriesArgs) (*gqlR
 		}
 		return nil, &gqlError{typ: typ, msg: u.message}
 	}
-	repos := filterRepos(g.s.inventory(g.o), args)
+	g.s.mu.Lock()
+	inv := g.s.inventory(g.o)
+	g.s.mu.Unlock()
+	repos := filterRepos(inv, args)
 	lo, hi, err := window(repos, args)
 	if err != nil {
 		return nil, err

@@ -45,17 +45,20 @@ func (s *Server) Repositories(org string) []Repository {
 	if o == nil {
 		return nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.inventory(o)
 }
 
-// inventory derives the GraphQL view of o's repositories, in creation order.
+// inventory derives the GraphQL view of o's repositories, in creation order, without
+// the deleted or transferred ones. Callers hold s.mu, except New.
 func (s *Server) inventory(o *org) []Repository {
 	n := len(o.repos)
 	rng := rand.New(rand.NewPCG(uint64(s.cfg.Seed), hashString(o.login+"\x00repository-attributes")))
 	perm := rng.Perm(n)
 	archived := int(math.Round(float64(n) * archivedShare))
 	forks := int(math.Round(float64(n) * forkShare))
-	out := make([]Repository, n)
+	out := make([]Repository, 0, n)
 	for i, r := range o.repos {
 		visibility := "PUBLIC"
 		if r.private {
@@ -64,12 +67,15 @@ func (s *Server) inventory(o *org) []Repository {
 				visibility = "INTERNAL"
 			}
 		}
-		out[i] = Repository{
+		if r.gone {
+			continue
+		}
+		out = append(out, Repository{
 			Name: r.name, NameWithOwner: o.login + "/" + r.name, Visibility: visibility,
 			Language: primaryLanguage(o, i), Description: r.description, DatabaseID: r.id,
 			Archived: perm[i] < archived,
 			Fork:     perm[i] >= archived && perm[i] < archived+forks,
-		}
+		})
 	}
 	return out
 }

@@ -83,7 +83,7 @@ func (c *call) send(status int, body []byte, link string) {
 	h := c.w.Header()
 	var etag string
 	if status == http.StatusOK && !c.truncate {
-		etag = etagOf(body, link)
+		etag = etagOf(c.token, body, link)
 		if etagMatches(c.r.Header.Get("If-None-Match"), etag) {
 			h.Set("ETag", etag)
 			c.write(http.StatusNotModified, nil, c.s.limits.peek(c.token, now))
@@ -147,9 +147,14 @@ func clientIP(r *http.Request) string {
 	return strings.Trim(host, "[]")
 }
 
-// etagOf is a weak validator of a page: its body and links.
-func etagOf(body []byte, link string) string {
+// etagOf is a weak validator of a page: its body and links, as seen by one token.
+// GitHub's ETags are specific to the credential (its answers vary on Authorization), so
+// a GitHub App's installation token, renewed every hour, finds none of the validators
+// of the token before it matching. No Last-Modified is sent: GitHub's reference pages
+// for the alert listings document none.
+func etagOf(token string, body []byte, link string) string {
 	sum := crc32.Update(crc32.Checksum(body, castagnoli), castagnoli, []byte(link))
+	sum = crc32.Update(sum, castagnoli, []byte(token))
 	return fmt.Sprintf(`W/"%08x%08x"`, sum, len(body))
 }
 

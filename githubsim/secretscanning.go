@@ -11,12 +11,15 @@ import (
 
 // SecretScanningAlert is the ground truth of one secret scanning alert.
 type SecretScanningAlert struct {
-	Number                 int
-	Repo                   string
-	State                  string // open, resolved
-	Resolution             string // false_positive, wont_fix, revoked, used_in_tests, pattern_edited, pattern_deleted; "" → null
-	SecretType             string
-	SecretTypeDisplayName  string
+	Number                int
+	Repo                  string
+	State                 string // open, resolved
+	Resolution            string // false_positive, wont_fix, revoked, used_in_tests, pattern_edited, pattern_deleted; "" → null
+	SecretType            string
+	SecretTypeDisplayName string
+	// Generic is true for non-provider patterns and AI-detected passwords: the listing
+	// returns them only when secret_type names them, and the summary views leave them out.
+	Generic                bool
 	Validity               string // active, inactive, unknown; "" → field absent
 	PushProtectionBypassed bool
 	PubliclyLeaked         bool
@@ -99,16 +102,25 @@ func parseSSFilter(q url.Values) (ssFilter, *apiErr) {
 	return f, nil
 }
 
-// match returns nil when the filter lets everything through. An alert
-// without validity matches no validity filter.
+// match returns the filter's test. An alert without validity matches no validity
+// filter. Without secret_type only the default (provider and custom) patterns are
+// listed; naming types, generic or not, lists exactly those.
 func (f ssFilter) match() func(*ssRecord) bool {
-	if f.state == "" && f.secretTypes == nil && f.resolutions == nil && f.validity == nil {
-		return nil
-	}
 	return func(a *ssRecord) bool {
-		return (f.state == "" || a.State == f.state) && in(f.secretTypes, a.SecretType) &&
+		types := in(f.secretTypes, a.SecretType)
+		if f.secretTypes == nil {
+			types = !a.Generic
+		}
+		return (f.state == "" || a.State == f.state) && types &&
 			in(f.resolutions, a.Resolution) && in(f.validity, a.Validity)
 	}
+}
+
+// hideSecret reports whether the request asks for the listing without the secret
+// literals: hide_secret=true (changelog 2025-05-20; Enterprise Server from 3.18, so
+// 2.22 ignores it and sends the literal).
+func (s *Server) hideSecret(q url.Values) bool {
+	return !s.ghes222() && q.Get("hide_secret") == "true"
 }
 
 func (s *Server) listSecretScanning(c *call) {
@@ -118,15 +130,22 @@ func (s *Server) listSecretScanning(c *call) {
 		c.fail(err)
 		return
 	}
-	p, err := parseList(q, s.listPagination(), ssResource, ssSorts)
+	p, err := parseList(q, s.listPagination(), ssResource, s.sorts(ssSorts))
 	if err != nil {
 		c.fail(err)
 		return
 	}
 	page, links := listPage(s, &c.org.secretScanning, p, fmt.Sprintf("%#v", f), f.match(), func(r *ssRecord) ssRecord { return *r })
+	hide := s.hideSecret(q)
 	out := make([]ssAlertJSON, len(page))
 	for i := range page {
 		out[i] = c.secretScanningJSON(&page[i])
+		if hide {
+			out[i].Secret = nil
+		}
+	}
+	if !hide {
+		s.countSecretLiterals(len(out))
 	}
 	c.send(200, encodeJSON(out), c.linkHeader(links))
 }
@@ -146,7 +165,7 @@ type ssAlertJSON struct {
 	ResolvedBy                               *userJSON     `json:"resolved_by"`
 	SecretType                               string        `json:"secret_type"`
 	SecretTypeDisplayName                    string        `json:"secret_type_display_name"`
-	Secret                                   string        `json:"secret"`
+	Secret                                   *string       `json:"secret,omitempty"`
 	Repository                               *repoJSON     `json:"repository"`
 	PushProtectionBypassedBy                 *userJSON     `json:"push_protection_bypassed_by"`
 	PushProtectionBypassed                   bool          `json:"push_protection_bypassed"`
@@ -196,7 +215,7 @@ func (c *call) secretScanningJSON(a *ssRecord) ssAlertJSON {
 		ResolvedAt:             nullableTime(a.ResolvedAt),
 		SecretType:             a.SecretType,
 		SecretTypeDisplayName:  a.SecretTypeDisplayName,
-		Secret:                 secret,
+		Secret:                 &secret,
 		Repository:             c.repository(a.repo),
 		PushProtectionBypassed: a.PushProtectionBypassed,
 		Validity:               a.Validity,
@@ -221,6 +240,12 @@ func (c *call) secretScanningJSON(a *ssRecord) ssAlertJSON {
 		j.PushProtectionBypassedAt = ptr(timestamp(a.CreatedAt))
 	}
 	return j
+}
+
+func (s *Server) countSecretLiterals(n int) {
+	s.statsMu.Lock()
+	s.stats.SecretLiterals += n
+	s.statsMu.Unlock()
 }
 
 // fakeSecret is a deterministic string that looks like a secret of type t.

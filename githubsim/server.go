@@ -39,6 +39,9 @@ type Config struct {
 	// (enterprise.go): under PathPrefix (default "/api/v3"), no org-level code scanning or
 	// Dependabot listing, page-number pagination, the payloads of that release.
 	Enterprise string
+	// IgnoreSortUpdated makes the alert listings ignore sort=updated and list by creation
+	// time instead, as some older Enterprise Server releases do (enterprise.go).
+	IgnoreSortUpdated bool
 	// Apps are the GitHub Apps installed on the simulated organizations (apps.go).
 	Apps []App
 	// InstallationTokenTTL is how long an installation token lasts; default an hour, as on GitHub.
@@ -52,14 +55,18 @@ type OrgSpec struct {
 	Repos int
 	// Alert counts per family.
 	CodeScanning, Dependabot, SecretScanning int
+	// GenericSecretScanning is how many more secret scanning alerts are of generic types
+	// (non-provider patterns, AI-detected passwords): the organization has those
+	// detections enabled. GitHub's listing returns them only when secret_type names them.
+	GenericSecretScanning int
 }
 
 // DemoOrgs is the data set of the exporter's --demo mode: two organizations,
 // dozens of repositories, thousands of alerts.
 func DemoOrgs() []OrgSpec {
 	return []OrgSpec{
-		{Login: "acme-corp", Repos: 48, CodeScanning: 1800, Dependabot: 3200, SecretScanning: 240},
-		{Login: "acme-labs", Repos: 16, CodeScanning: 350, Dependabot: 700, SecretScanning: 60},
+		{Login: "acme-corp", Repos: 48, CodeScanning: 1800, Dependabot: 3200, SecretScanning: 240, GenericSecretScanning: 90},
+		{Login: "acme-labs", Repos: 16, CodeScanning: 350, Dependabot: 700, SecretScanning: 60, GenericSecretScanning: 20},
 	}
 }
 
@@ -123,7 +130,7 @@ func New(cfg Config) *Server {
 		s.orgs = append(s.orgs, o)
 		s.byLogin[strings.ToLower(o.login)] = o
 		s.byID[o.id] = o
-		for i, r := range s.inventory(o) { // REST repository objects agree with GraphQL
+		for i, r := range s.inventory(o) { // REST repository objects agree with GraphQL; none is gone yet
 			o.repos[i].fork = r.Fork
 		}
 	}
@@ -166,10 +173,14 @@ func (s *Server) Repos(org string) []string {
 	if o == nil {
 		return nil
 	}
-	out := make([]string, len(o.repos))
-	for i, r := range o.repos {
-		out[i] = r.name
+	s.mu.Lock()
+	var out []string
+	for _, r := range o.repos {
+		if !r.gone {
+			out = append(out, r.name)
+		}
 	}
+	s.mu.Unlock()
 	slices.Sort(out)
 	return out
 }
@@ -221,6 +232,9 @@ type Stats struct {
 	RateLimited int
 	// InstallationTokens counts the GitHub App installation tokens minted.
 	InstallationTokens int
+	// SecretLiterals counts the leaked secrets' literal values served in secret
+	// scanning listings, which GitHub sends unless the request says hide_secret=true.
+	SecretLiterals int
 }
 
 // Stats returns a copy of the request counters.
