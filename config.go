@@ -62,6 +62,10 @@ type config struct {
 	analyses                 bool // the code scanning analyses on their own schedule
 	analysesSchedule         string
 	analysesScheduleSet      bool
+
+	// Walks that keep the numbers equal to GitHub's (issue 8).
+	openRefresh  time.Duration // how often an incremental run re-reads the open alerts; 0: never
+	genericTypes string        // comma-separated generic secret types; "": no generic walk
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -99,6 +103,8 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	app.Flag("storage.path", "File keeping the alert records across restarts, so that a restarted exporter serves its last numbers at once and continues incrementally. Default: memory only.").StringVar(&cfg.storagePath)
 	app.Flag("collector.full-walk-interval", "How often a full walk of the alert listings replaces the incremental ones, dropping alerts that vanished.").Default("24h").DurationVar(&cfg.fullWalk)
 	app.Flag("collector.incremental-margin", "How much older than the newest change already seen an incremental walk still reads.").Default("5m").DurationVar(&cfg.margin)
+	app.Flag("collector.open-refresh-interval", "How often an incremental run also re-reads the open alerts of each family (conditionally: an unchanged page costs a 304), so that severities, EPSS and scopes that change without updated_at show within this bound; 0 turns it off.").Default("1h").DurationVar(&cfg.openRefresh)
+	app.Flag("collector.secret-scanning.generic-types", "Comma-separated secret types walked apart from the default listing, which GitHub lists only when asked for by name (non-provider patterns, AI-detected passwords); empty turns that walk off.").Default(strings.Join(collector.DefaultGenericSecretTypes, ",")).StringVar(&cfg.genericTypes)
 	cfg.slaDays = map[string]*int{}
 	for _, sla := range []struct{ key, def string }{{"critical", "7"}, {"high", "30"}, {"medium", "90"}, {"low", "180"}, {"secret", "7"}} {
 		cfg.slaDays[sla.key] = app.Flag("sla."+sla.key+"-days", "Days an open "+map[bool]string{true: "secret scanning", false: sla.key + " severity"}[sla.key == "secret"]+" alert may stay open before github_alerts_sla_breached counts it; 0: no SLA.").Default(sla.def).Int()
@@ -159,6 +165,9 @@ func (c *config) validate() error {
 	if c.fullWalk <= 0 || c.margin < 0 {
 		return errors.New("--collector.full-walk-interval must be positive and --collector.incremental-margin not negative")
 	}
+	if err := c.validateWalks(); err != nil {
+		return err
+	}
 	for key, days := range c.slaDays {
 		if *days < 0 {
 			return fmt.Errorf("--sla.%s-days must not be negative", key)
@@ -199,6 +208,32 @@ func (c *config) validate() error {
 		return errors.New("the GitHub token holds white space: check GITHUB_TOKEN or --github.token-file")
 	}
 	return nil
+}
+
+var secretTypeName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
+
+// validateWalks checks --collector.open-refresh-interval and
+// --collector.secret-scanning.generic-types.
+func (c *config) validateWalks() error {
+	if c.openRefresh < 0 {
+		return errors.New("--collector.open-refresh-interval must not be negative (0 turns it off)")
+	}
+	for _, typ := range splitList([]string{c.genericTypes}) {
+		if !secretTypeName.MatchString(typ) {
+			return fmt.Errorf("invalid secret type %q in --collector.secret-scanning.generic-types: want token names such as rsa_private_key,password", typ)
+		}
+	}
+	return nil
+}
+
+// walks is how the collector walks the alert listings.
+func (c *config) walks() collector.Walks {
+	w := collector.Walks{FullEvery: c.fullWalk, Margin: c.margin, OpenRefresh: c.openRefresh,
+		GenericSecretTypes: append([]string{}, splitList([]string{c.genericTypes})...)} // empty, not nil: no generic walk
+	if c.openRefresh == 0 {
+		w.OpenRefresh = -1 // off
+	}
+	return w
 }
 
 // validateRepositories derives the GraphQL URL when none is given and compiles the

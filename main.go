@@ -187,7 +187,7 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		Orgs:      cfg.orgs,
 		Logger:    logger,
 		SLA:       cfg.sla(),
-		Walks:     collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
+		Walks:     cfg.walks(),
 		StatePath: cfg.storagePath,
 	})
 }

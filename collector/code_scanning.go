@@ -57,9 +57,11 @@ func (a *codeScanningAlert) fields() alertFields {
 var codeScanningListing = &alertListing[codeScanningAlert]{
 	spec:     familySpec{name: "code_scanning", desc: codeScanningAlertsDesc, labels: 4},
 	endpoint: "/orgs/{org}/code-scanning/alerts",
-	query:    "per_page=100",
-	repo:     repositoryOf[codeScanningAlert],
-	fields:   (*codeScanningAlert).fields,
+	// An empty after= asks for cursor links (the listing documents before/after besides
+	// page): alerts vanishing during a walk then shift no page.
+	query:  "per_page=100&after=",
+	repo:   repositoryOf[codeScanningAlert],
+	fields: (*codeScanningAlert).fields,
 }
 
 func (codeScanning) Name() string { return "code_scanning" }

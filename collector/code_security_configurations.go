@@ -93,14 +93,13 @@ type configurationRepository struct {
 }
 
 // holdsConfiguration reports whether a repository the configuration lists with status
-// is governed by it. Removed (and the deprecated detached) ones are not: they count as
-// having no configuration.
+// is governed by it: attached or enforced ("Security configuration statuses"). The
+// others count as having no configuration: removed, removed_by_enterprise and the
+// deprecated detached ones left it, a failed attachment applied only some settings and
+// does not inherit the configuration's changes, and attaching/updating are transient
+// states whose outcome is not known yet.
 func holdsConfiguration(status string) bool {
-	switch status {
-	case "removed", "detached", "removed_by_enterprise":
-		return false
-	}
-	return true
+	return status == "attached" || status == "enforced"
 }
 
 func (codeSecurityConfigurations) Name() string { return "code_security_configurations" }

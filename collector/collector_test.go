@@ -133,9 +133,9 @@ github_dependabot_alerts{ecosystem="unknown",org="acme",repository="web",scope="
 		body:    fixture(t, "secret-scanning-org-alerts.json"),
 		metrics: []string{"github_secret_scanning_alerts", "github_alerts_oldest_open_timestamp_seconds"},
 		want: `
-# HELP github_secret_scanning_alerts Secret scanning alerts of the organization's repositories by secret type, validity, resolution and state, refreshed on schedule.
+# HELP github_secret_scanning_alerts Secret scanning alerts of the organization's repositories by secret type, validity, resolution, kind and state; kind "default" is GitHub's default alerts list (provider and custom patterns, the security overview's summary views), "generic" the non-provider patterns and AI-detected passwords; refreshed on schedule.
 # TYPE github_secret_scanning_alerts gauge
-github_secret_scanning_alerts{org="acme",repository="Hello-World",resolution="false_positive",secret_type="adafruit_io_key",state="resolved",validity="active"} 1
+github_secret_scanning_alerts{kind="default",org="acme",repository="Hello-World",resolution="false_positive",secret_type="adafruit_io_key",state="resolved",validity="active"} 1
 `,
 	}, {
 		name:   "secret scanning: open has no resolution, absent validity is unknown",
@@ -147,11 +147,11 @@ github_secret_scanning_alerts{org="acme",repository="Hello-World",resolution="fa
 ]`,
 		metrics: []string{"github_secret_scanning_alerts", "github_alerts_oldest_open_timestamp_seconds"},
 		want: `
-# HELP github_secret_scanning_alerts Secret scanning alerts of the organization's repositories by secret type, validity, resolution and state, refreshed on schedule.
+# HELP github_secret_scanning_alerts Secret scanning alerts of the organization's repositories by secret type, validity, resolution, kind and state; kind "default" is GitHub's default alerts list (provider and custom patterns, the security overview's summary views), "generic" the non-provider patterns and AI-detected passwords; refreshed on schedule.
 # TYPE github_secret_scanning_alerts gauge
-github_secret_scanning_alerts{org="acme",repository="infra",resolution="",secret_type="aws_access_key_id",state="open",validity="active"} 1
-github_secret_scanning_alerts{org="acme",repository="infra",resolution="",secret_type="aws_access_key_id",state="open",validity="unknown"} 1
-github_secret_scanning_alerts{org="acme",repository="infra",resolution="revoked",secret_type="slack_api_token",state="resolved",validity="inactive"} 1
+github_secret_scanning_alerts{kind="default",org="acme",repository="infra",resolution="",secret_type="aws_access_key_id",state="open",validity="active"} 1
+github_secret_scanning_alerts{kind="default",org="acme",repository="infra",resolution="",secret_type="aws_access_key_id",state="open",validity="unknown"} 1
+github_secret_scanning_alerts{kind="default",org="acme",repository="infra",resolution="revoked",secret_type="slack_api_token",state="resolved",validity="inactive"} 1
 # HELP github_alerts_oldest_open_timestamp_seconds Creation time of the oldest open alert by repository, alert family and severity, refreshed on schedule.
 # TYPE github_alerts_oldest_open_timestamp_seconds gauge
 github_alerts_oldest_open_timestamp_seconds{family="secret_scanning",org="acme",repository="infra",severity=""} 1.6145568e+09

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -356,5 +357,35 @@ func TestConfigurationSourcesOnByDefault(t *testing.T) {
 		if !found {
 			t.Errorf("%s is not collected by default (default: %v)", name, DefaultSources())
 		}
+	}
+}
+
+// TestOnlyAttachedOrEnforcedRepositoriesAreHeld: a failed attachment applied only some
+// settings and does not follow the configuration; attaching and updating are not done.
+// Each of those repositories counts as having no configuration.
+func TestOnlyAttachedOrEnforcedRepositoriesAreHeld(t *testing.T) {
+	for _, tt := range []struct {
+		status string
+		none   int
+	}{{"attached", 0}, {"enforced", 0}, {"failed", 1}, {"attaching", 1}, {"updating", 1}, {"removed", 1}, {"detached", 1}, {"removed_by_enterprise", 1}} {
+		t.Run(tt.status, func(t *testing.T) {
+			bodies := map[string]string{
+				configsPath:          `[{"id":1,"name":"Main","target_type":"organization","enforcement":"unenforced"}]`,
+				configReposPath("1"): `[{"status":"` + tt.status + `","repository":{"name":"api"}}]`,
+			}
+			target := &Target{Org: "acme", REST: fakeGitHub(t, bodies, nil), Repos: NewInventory([]Repository{{Name: "api"}})}
+			ms, err := codeSecurityConfigurations{}.Collect(context.Background(), target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `
+github_code_security_configuration_info{configuration="Main",enforcement="unenforced",org="acme",target_type="organization"} 1
+github_code_security_configuration_repositories{configuration="Main",org="acme",status="` + tt.status + `"} 1
+github_code_security_configuration_repositories{configuration="",org="acme",status="none"} ` + strconv.Itoa(tt.none) + `
+`
+			if err := testutil.CollectAndCompare(metricsOf(ms), strings.NewReader(withHelp(configHelp, want)), configMetricNames...); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }

@@ -16,7 +16,8 @@ var dependabotAlertsDesc = prometheus.NewDesc(
 )
 
 // dependabot counts GET /orgs/{org}/dependabot/alerts. The listing paginates by cursor
-// only: a page parameter is refused by GitHub, so none is ever sent.
+// only (a page parameter is refused by GitHub, so none is ever sent); the first request
+// carries an empty after= as the cursor listings document it.
 type dependabot struct{}
 
 type dependabotAlert struct {
@@ -46,7 +47,7 @@ type dependabotAlert struct {
 var dependabotListing = &alertListing[dependabotAlert]{
 	spec:     familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5},
 	endpoint: "/orgs/{org}/dependabot/alerts",
-	query:    "per_page=100",
+	query:    "per_page=100&after=",
 	repo:     repositoryOf[dependabotAlert],
 	fields: func(a *dependabotAlert) alertFields {
 		state, severity := orDefault(a.State, "unknown"), a.severity()

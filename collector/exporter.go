@@ -116,7 +116,7 @@ func New(cfg Config) (*Exporter, error) {
 	}
 	for _, org := range cfg.Orgs {
 		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, now: e.now}
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, Logger: e.logger, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {

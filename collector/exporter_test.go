@@ -87,9 +87,9 @@ func TestOneFailingOrgDoesNotStopOthers(t *testing.T) {
 # TYPE github_exporter_collection_success gauge
 github_exporter_collection_success{collector="secret_scanning",org="broken"} 0
 github_exporter_collection_success{collector="secret_scanning",org="good"} 1
-# HELP github_secret_scanning_alerts Secret scanning alerts of the organization's repositories by secret type, validity, resolution and state, refreshed on schedule.
+# HELP github_secret_scanning_alerts Secret scanning alerts of the organization's repositories by secret type, validity, resolution, kind and state; kind "default" is GitHub's default alerts list (provider and custom patterns, the security overview's summary views), "generic" the non-provider patterns and AI-detected passwords; refreshed on schedule.
 # TYPE github_secret_scanning_alerts gauge
-github_secret_scanning_alerts{org="good",repository="chat",resolution="",secret_type="slack_api_token",state="open",validity="unknown"} 1
+github_secret_scanning_alerts{kind="default",org="good",repository="chat",resolution="",secret_type="slack_api_token",state="open",validity="unknown"} 1
 `
 	if err := testutil.CollectAndCompare(e, strings.NewReader(want), "github_exporter_collection_success", "github_secret_scanning_alerts"); err != nil {
 		t.Fatal(err)

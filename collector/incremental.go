@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -23,6 +24,15 @@ type Walks struct {
 	// Margin is how much older than the high-water mark an incremental walk still
 	// reads, for changes that become visible out of order. Default 5m.
 	Margin time.Duration
+	// OpenRefresh is how often an incremental run also re-reads the open alerts of each
+	// family (conditionally, page by page), for label changes that move no updated_at:
+	// a reclassified advisory, a new EPSS score or dependency scope, a rule's new
+	// security severity. 0: the default, 1h; negative: never.
+	OpenRefresh time.Duration
+	// GenericSecretTypes are the secret types of secret scanning's second walk (generic
+	// patterns and AI-detected passwords, which GitHub lists only when asked for by
+	// name). nil: DefaultGenericSecretTypes; empty: no second walk.
+	GenericSecretTypes []string
 }
 
 func (w Walks) withDefaults() Walks {
@@ -32,8 +42,22 @@ func (w Walks) withDefaults() Walks {
 	if w.Margin <= 0 {
 		w.Margin = 5 * time.Minute
 	}
+	if w.OpenRefresh == 0 {
+		w.OpenRefresh = time.Hour
+	}
+	if w.GenericSecretTypes == nil {
+		w.GenericSecretTypes = DefaultGenericSecretTypes
+	}
 	return w
 }
+
+var incrementalDisabledDesc = prometheus.NewDesc(
+	"github_exporter_incremental_walks_disabled",
+	"1 when the family's listing was seen out of updated_at order (a server that ignores sort=updated), so that it is walked in full on every run; else 0.",
+	[]string{"org", "collector"}, nil)
+
+// errUnsorted ends an incremental walk over a listing that is not in updated_at order.
+var errUnsorted = errors.New("listing not in updated_at order")
 
 // alertListing is one family's organization-level alert listing. The exporter keeps a
 // record per alert: a full walk reads the whole listing oldest first and replaces the
@@ -42,32 +66,100 @@ func (w Walks) withDefaults() Walks {
 // its last answer, so an unchanged listing costs one 304, which GitHub does not count.
 type alertListing[T any] struct {
 	spec     familySpec
+	key      string               // the Target's key of its records; "" is spec.name
 	endpoint string               // route template, e.g. "/orgs/{org}/dependabot/alerts"
-	query    string               // parameters besides sort and direction
+	query    string               // parameters besides sort, direction and state
 	fields   func(*T) alertFields // the alert's key, labels and times; key.Repo from alertSet.repoKey
 	// repo returns the repository's id and name, for the key.
 	repo func(*T) (int64, string)
 }
 
 func (l *alertListing[T]) collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {
-	now := t.clock()
-	old := t.alertSet(l.spec.name)
-	set, err := l.walk(ctx, t, old, now)
+	set, err := l.update(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := set.metrics(l.spec, t, t.SLA, t.clock())
+	if err != nil {
+		return nil, err
+	}
+	return append(metrics, incrementalDisabled(t, l.spec.name, l.recordsKey())), nil
+}
+
+// update walks the listing and keeps the records, which follow the inventory's
+// repository ids. On error the records kept by the Target stay as they were.
+func (l *alertListing[T]) update(ctx context.Context, t *Target) (*alertSet, error) {
+	old := t.alertSet(l.recordsKey())
+	set, err := l.walk(ctx, t, old, t.clock())
 	if err != nil {
 		return nil, fmt.Errorf("listing %s alerts of %s: %w", strings.ReplaceAll(l.spec.name, "_", " "), t.Org, err)
 	}
-	t.alerts[l.spec.name] = set
-	return set.metrics(l.spec, t, t.SLA, now)
+	if err := t.followRepositories(set); err != nil {
+		return nil, err
+	}
+	t.alerts[l.recordsKey()] = set
+	return set, nil
 }
 
-// walk returns the records after a full or an incremental walk. On error the records
-// kept by the Target stay as they were.
+func (l *alertListing[T]) recordsKey() string {
+	if l.key == "" {
+		return l.spec.name
+	}
+	return l.key
+}
+
+// incrementalDisabled is github_exporter_incremental_walks_disabled of a family whose
+// records are kept under the given keys.
+func incrementalDisabled(t *Target, family string, keys ...string) prometheus.Metric {
+	v := 0.0
+	for _, k := range keys {
+		if t.unsorted[k] {
+			v = 1
+		}
+	}
+	return prometheus.MustNewConstMetric(incrementalDisabledDesc, prometheus.GaugeValue, v, t.Org, family)
+}
+
+// walk returns the records after a full or an incremental walk, the latter followed by
+// a re-read of the open alerts when one is due. A listing found out of updated_at order
+// is walked in full at once, and from then on.
 func (l *alertListing[T]) walk(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
 	w := t.Walks.withDefaults()
-	if old.LastFull == 0 || !old.Incremental || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
+	key := l.recordsKey()
+	if old.LastFull == 0 || !old.Incremental || t.unsorted[key] || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
 		return l.full(ctx, t, old, now)
 	}
-	return old, l.incremental(ctx, t, old, w.Margin)
+	err := l.incremental(ctx, t, old, w.Margin)
+	if errors.Is(err, errUnsorted) {
+		l.markUnsorted(t)
+		return l.full(ctx, t, old, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	last, ok := t.openRefreshed[key]
+	if !ok { // since a restart: the last full walk read every open alert
+		last = time.Unix(old.LastFull, 0)
+	}
+	if w.OpenRefresh > 0 && now.Sub(last) >= w.OpenRefresh {
+		if err := l.refreshOpen(ctx, t, old); err != nil {
+			return nil, err
+		}
+		t.setOpenRefreshed(key, now)
+	}
+	return old, nil
+}
+
+// markUnsorted switches the family to full walks and says so.
+func (l *alertListing[T]) markUnsorted(t *Target) {
+	if t.unsorted == nil {
+		t.unsorted = map[string]bool{}
+	}
+	if !t.unsorted[l.recordsKey()] {
+		t.logger().Warn("the listing is not in updated_at order (the server ignores sort=updated): walking it in full on every run",
+			"org", t.Org, "collector", l.spec.name, "endpoint", l.endpoint)
+	}
+	t.unsorted[l.recordsKey()] = true
 }
 
 func (l *alertListing[T]) path(t *Target, order string) string {
@@ -77,6 +169,9 @@ func (l *alertListing[T]) path(t *Target, order string) string {
 const (
 	updatedFirst = "sort=updated&direction=desc"
 	createdFirst = "sort=created&direction=asc"
+	// openFirst lists the open alerts in a stable order: a change moves no alert to
+	// another page, a closed alert leaves only its own.
+	openFirst = "state=open&" + createdFirst
 )
 
 // full reads the head of the updated-first listing for the high-water mark, then the
@@ -96,6 +191,9 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 			return err
 		}
 		keys, newest, _ := span(alerts)
+		if !inUpdatedOrder(alerts, 1<<63-1) {
+			l.markUnsorted(t)
+		}
 		set.HighWater = max(set.HighWater, newest)
 		set.Pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
 		return githubapi.ErrStop
@@ -120,7 +218,16 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 	if err != nil {
 		return nil, err
 	}
+	// The open alerts' pages keep their validators: the next re-read costs only
+	// the pages that changed.
+	for u, p := range old.Pages {
+		if _, ok := set.Pages[u]; !ok && strings.Contains(u, "state=open") {
+			set.Pages[u] = cachedPage{ETag: p.ETag, Next: p.Next}
+		}
+	}
 	set.LastFull = now.Unix()
+	set.Incremental = set.Incremental && !t.unsorted[l.recordsKey()]
+	t.setOpenRefreshed(l.recordsKey(), now) // a full walk read every open alert
 	return set, nil
 }
 
@@ -132,6 +239,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	high := set.HighWater
 	var changed []alertFields
 	pages := map[string]cachedPage{}
+	previous := int64(1<<63 - 1) // updated_at of the last alert read
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), set.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			// Ordered by update, an unchanged page means nothing after it changed either.
@@ -141,7 +249,11 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 		if err != nil {
 			return err
 		}
+		if !inUpdatedOrder(alerts, previous) {
+			return errUnsorted
+		}
 		keys, newest, oldest := span(alerts)
+		previous = min(previous, oldest)
 		changed = append(changed, alerts...)
 		pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
 		high = max(high, newest)
@@ -161,7 +273,50 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	return nil
 }
 
+// refreshOpen re-reads the open alerts in a stable order, each page conditionally, and
+// merges what changed: labels that move no updated_at. An unchanged page is a 304,
+// which GitHub does not count. The changes are held aside until the walk has
+// succeeded.
+func (l *alertListing[T]) refreshOpen(ctx context.Context, t *Target, set *alertSet) error {
+	var changed []alertFields
+	pages := map[string]cachedPage{}
+	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, openFirst), set.validator, func(p *githubapi.Page) error {
+		if p.NotModified {
+			return nil // the page is as last read, and its alerts as recorded since
+		}
+		alerts, err := l.decode(p.Body, set)
+		if err != nil {
+			return err
+		}
+		changed = append(changed, alerts...)
+		pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := set.putAll(changed); err != nil {
+		return err
+	}
+	maps.Copy(set.Pages, pages)
+	return nil
+}
+
+// inUpdatedOrder reports whether a page of the updated-first listing is in
+// non-increasing updated_at order, starting from the last alert before it.
+func inUpdatedOrder(alerts []alertFields, previous int64) bool {
+	for _, a := range alerts {
+		u := a.updated.unixSeconds()
+		if u > previous {
+			return false
+		}
+		previous = u
+	}
+	return true
+}
+
 // decode reads one page of alerts; keyer gives repositories without id their stand-in.
+// An alert without updated_at (old servers) counts as updated when it was created.
 func (l *alertListing[T]) decode(body io.Reader, keyer *alertSet) ([]alertFields, error) {
 	var page []T
 	if err := json.NewDecoder(body).Decode(&page); err != nil {
@@ -170,6 +325,9 @@ func (l *alertListing[T]) decode(body io.Reader, keyer *alertSet) ([]alertFields
 	alerts := make([]alertFields, len(page))
 	for i := range page {
 		alerts[i] = l.fields(&page[i])
+		if alerts[i].updated.IsZero() {
+			alerts[i].updated = alerts[i].created
+		}
 		id, name := l.repo(&page[i])
 		alerts[i].key.Repo = keyer.repoKey(id, name)
 	}
@@ -195,7 +353,7 @@ func (s *alertSet) validator(url string) (githubapi.Validator, bool) {
 
 // describeAlertFamily sends the descriptors every alert family shares.
 func describeAlertFamily(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{oldestOpenDesc, openAgeDesc, remediateDesc, slaBreachedDesc, trackedDesc} {
+	for _, d := range []*prometheus.Desc{oldestOpenDesc, openAgeDesc, remediateDesc, slaBreachedDesc, trackedDesc, incrementalDisabledDesc} {
 		ch <- d
 	}
 }

@@ -148,15 +148,15 @@ func pages(n int) int { return (n + 99) / 100 }
 func TestIncrementalCollection(t *testing.T) {
 	r := newRig(t, 2345)
 	counted, _ := r.run(t)
-	if want := pages(2345) + 1 + pages(120) + 1; counted != want {
-		t.Errorf("first full walk made %d counted requests, want %d (every page and the head of the updated-first listing)", counted, want)
+	if want := pages(2345) + 1 + pages(120) + 1 + 2; counted != want {
+		t.Errorf("first full walk made %d counted requests, want %d (every page and the head of the updated-first listing, of each listing: the generic secrets' is empty)", counted, want)
 	}
 	r.check(t)
 
 	r.expClock.add(15 * time.Minute)
 	counted, notModified := r.run(t)
-	if counted != 0 || notModified != 2 {
-		t.Errorf("nothing changed: %d counted requests and %d 304s, want 0 and 2 (one per family)", counted, notModified)
+	if counted != 0 || notModified != 3 {
+		t.Errorf("nothing changed: %d counted requests and %d 304s, want 0 and 3 (one per listing)", counted, notModified)
 	}
 	r.check(t)
 
@@ -173,7 +173,7 @@ func TestIncrementalCollection(t *testing.T) {
 	r.sim.Step(5)
 	r.expClock.add(25 * time.Hour)
 	counted, notModified = r.run(t)
-	if counted+notModified != pages(len(r.sim.DependabotAlerts(rigOrg)))+1+pages(len(r.sim.SecretScanningAlerts(rigOrg)))+1 || counted == 0 {
+	if counted+notModified != pages(len(r.sim.DependabotAlerts(rigOrg)))+1+pages(len(r.sim.SecretScanningAlerts(rigOrg)))+1+2 || counted == 0 {
 		t.Errorf("second full walk: %d counted and %d 304s, want one request per page and the head", counted, notModified)
 	}
 	r.check(t)

@@ -34,6 +34,7 @@ type inventoryQuery struct {
 	Organization *struct {
 		Repositories struct {
 			Nodes []struct {
+				DatabaseID      int64
 				Name            string
 				IsArchived      bool
 				IsFork          bool
@@ -64,7 +65,7 @@ func (inventory) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, e
 	if err != nil {
 		return nil, fmt.Errorf("listing repositories of %s: %w", t.Org, err)
 	}
-	t.Repos = NewInventory(repos)
+	t.setInventory(NewInventory(repos))
 	var out []prometheus.Metric
 	for _, name := range t.Repos.Names() {
 		if !t.Keep(name) {
@@ -100,7 +101,7 @@ func listRepositories(ctx context.Context, t *Target) ([]Repository, error) {
 		}
 		conn := q.Organization.Repositories
 		for _, n := range conn.Nodes {
-			r := Repository{Name: n.Name, Visibility: strings.ToLower(string(n.Visibility)), Archived: n.IsArchived, Fork: n.IsFork}
+			r := Repository{ID: n.DatabaseID, Name: n.Name, Visibility: strings.ToLower(string(n.Visibility)), Archived: n.IsArchived, Fork: n.IsFork}
 			if n.PrimaryLanguage != nil {
 				r.Language = n.PrimaryLanguage.Name
 			}

@@ -11,7 +11,8 @@ import (
 )
 
 // stateVersion is the format of the state file; a file of another version is set aside.
-const stateVersion = 1
+// 2: secret scanning records carry the kind label, the inventory repository ids.
+const stateVersion = 2
 
 // savedState is what survives a restart: per organization the records of each alert
 // family, the repository inventory, and when each source last succeeded.
@@ -86,6 +87,9 @@ func (e *Exporter) load() error {
 				continue
 			}
 			metrics, err := set.metrics(spec, t, t.SLA, now)
+			if family == "secret_scanning" { // with the generic walk's records
+				metrics, err = secretScanningMetrics(t)
+			}
 			if err != nil {
 				return fmt.Errorf("restoring %s of %s: %w", family, org, err)
 			}

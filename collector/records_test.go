@@ -116,11 +116,11 @@ func TestSecretScanningSLA(t *testing.T) {
 	now := at("2026-11-21T00:00:00Z").Time
 	s := newAlertSet()
 	for i, created := range []string{"2026-11-01T00:00:00Z", "2026-11-20T00:00:00Z"} {
-		if err := s.put(alertFields{key: alertKey{1, int64(i + 1)}, labels: []string{"infra", "aws_access_key_id", "active", "", "open"}, created: at(created), updated: at(created)}); err != nil {
+		if err := s.put(alertFields{key: alertKey{1, int64(i + 1)}, labels: []string{"infra", "aws_access_key_id", "active", "", "default", "open"}, created: at(created), updated: at(created)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.metrics(familySpec{"secret_scanning", secretScanningAlertsDesc, 5}, &Target{Org: "acme"}, SLA{"secret": 7 * 24 * time.Hour, "critical": time.Hour}, now)
+	got, err := s.metrics(familySpec{"secret_scanning", secretScanningAlertsDesc, 6}, &Target{Org: "acme"}, SLA{"secret": 7 * 24 * time.Hour, "critical": time.Hour}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

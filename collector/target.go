@@ -1,7 +1,9 @@
 package collector
 
 import (
+	"log/slog"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/shurcooL/githubv4"
@@ -19,13 +21,22 @@ type Target struct {
 	Filter  RepoFilter
 	// Repos is the organization's repository inventory from the last successful
 	// inventory collection; nil until one has succeeded. The inventory source sets it.
-	Repos *Inventory
-	SLA   SLA   // per severity, for github_alerts_sla_breached
-	Walks Walks // full and incremental walks of the alert listings
+	Repos  *Inventory
+	SLA    SLA   // per severity, for github_alerts_sla_breached
+	Walks  Walks // full and incremental walks of the alert listings
+	Logger *slog.Logger
 
-	now    func() time.Time
-	alerts map[string]*alertSet             // per alert family: the records of the last good walk
-	bodies map[string]map[string]cachedBody // per small listing path: its pages' last answers
+	now func() time.Time
+	// gone are the ids of repositories an inventory listed and a later one did not
+	// (deleted or transferred): their alerts' records are dropped.
+	gone map[int64]bool
+	// unsorted are the record keys of listings seen out of updated_at order: walked in
+	// full on every run.
+	unsorted map[string]bool
+	// openRefreshed is when each listing's open alerts were last read in full.
+	openRefreshed map[string]time.Time
+	alerts        map[string]*alertSet             // per alert family: the records of the last good walk
+	bodies        map[string]map[string]cachedBody // per small listing path: its pages' last answers
 	// analyses keeps, per repository, the last answer of the code scanning analyses.
 	analyses map[string]analysisCache
 }
@@ -35,6 +46,72 @@ func (t *Target) clock() time.Time {
 		return time.Now()
 	}
 	return t.now()
+}
+
+func (t *Target) logger() *slog.Logger {
+	if t.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return t.Logger
+}
+
+func (t *Target) setOpenRefreshed(key string, at time.Time) {
+	if t.openRefreshed == nil {
+		t.openRefreshed = map[string]time.Time{}
+	}
+	t.openRefreshed[key] = at
+}
+
+// setInventory makes inv the inventory, and remembers the repositories of the last one
+// that inv no longer lists as gone.
+func (t *Target) setInventory(inv *Inventory) {
+	if t.gone == nil {
+		t.gone = map[int64]bool{}
+	}
+	if t.Repos != nil {
+		for id := range t.Repos.byID {
+			if _, ok := inv.byID[id]; !ok {
+				t.gone[id] = true
+			}
+		}
+	}
+	for id := range inv.byID {
+		delete(t.gone, id)
+	}
+	t.Repos = inv
+}
+
+// followRepositories makes records follow their repository's id: those of a repository
+// gone from the inventory are dropped, those of a renamed one take the inventory's name
+// at once. Records of repositories without id, or that no inventory knows, stay as
+// they are.
+func (t *Target) followRepositories(set *alertSet) error {
+	if t.Repos == nil {
+		return nil
+	}
+	for k, r := range set.Records {
+		if k.Repo <= 0 {
+			continue
+		}
+		if t.gone[k.Repo] {
+			delete(set.Records, k)
+			continue
+		}
+		repo, ok := t.Repos.byID[k.Repo]
+		tu := set.Tuples[r.Tuple]
+		if !ok || tu.repository() == cleanLabel(repo.Name) {
+			continue
+		}
+		values := slices.Clone(tu.Values)
+		values[0] = repo.Name
+		i, err := set.tuple(values, tu.Severity)
+		if err != nil {
+			return err
+		}
+		r.Tuple = i
+		set.Records[k] = r
+	}
+	return nil
 }
 
 // alertSet returns the records of a family, empty before the first walk.
@@ -78,6 +155,7 @@ type RepoFilter struct {
 
 // Repository is what the inventory knows of one repository.
 type Repository struct {
+	ID         int64 // GraphQL databaseId, the id alert listings give; 0 when unknown
 	Name       string
 	Visibility string // public, private, internal
 	Language   string // primary language, "" when none
@@ -85,20 +163,24 @@ type Repository struct {
 	Fork       bool
 }
 
-// Inventory is an organization's repositories by name.
+// Inventory is an organization's repositories by name and by id.
 type Inventory struct {
 	repos map[string]Repository
+	byID  map[int64]Repository
 	names []string // in the order the inventory listed them
 }
 
 // NewInventory returns an inventory of repos.
 func NewInventory(repos []Repository) *Inventory {
-	inv := &Inventory{repos: make(map[string]Repository, len(repos))}
+	inv := &Inventory{repos: make(map[string]Repository, len(repos)), byID: make(map[int64]Repository, len(repos))}
 	for _, r := range repos {
 		if _, dup := inv.repos[r.Name]; !dup {
 			inv.names = append(inv.names, r.Name)
 		}
 		inv.repos[r.Name] = r
+		if r.ID > 0 {
+			inv.byID[r.ID] = r
+		}
 	}
 	return inv
 }

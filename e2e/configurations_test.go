@@ -51,7 +51,7 @@ func expectedConfigurations(sim *githubsim.Server, org string) map[string]float6
 			want[seriesKey("github_code_security_configuration_repositories", map[string]string{
 				"org": org, "configuration": c.Name, "status": r.Status,
 			})]++
-			if r.Status != "removed" && r.Status != "removed_by_enterprise" && r.Status != "detached" {
+			if r.Status == "attached" || r.Status == "enforced" { // failed, attaching, updating: not (yet) held
 				held[r.Repo] = true
 			}
 		}
