@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ type worldRig struct {
 	sim                *githubsim.Server
 	exporter           *Exporter
 	simClock, expClock *clock
+	afterServe         atomic.Pointer[func(*http.Request)] // called after each response
 }
 
 const worldOrg = "world-org"
@@ -34,7 +37,12 @@ func newWorldRig(t *testing.T, cfg githubsim.Config, walks Walks) *worldRig {
 		cfg.Orgs = []githubsim.OrgSpec{{Login: worldOrg, Repos: 20, CodeScanning: 700, Dependabot: 900, SecretScanning: 150, GenericSecretScanning: 90}}
 	}
 	r.sim = githubsim.New(cfg)
-	srv := httptest.NewServer(r.sim)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.sim.ServeHTTP(w, req)
+		if f := r.afterServe.Load(); f != nil {
+			(*f)(req)
+		}
+	}))
 	t.Cleanup(srv.Close)
 	c, _ := clientsFor(t, srv.URL+cfg.PathPrefix+"/", worldOrg)
 	c.Sources = []string{"repositories", "code_scanning", "dependabot", "secret_scanning"}
@@ -343,5 +351,35 @@ func TestServerIgnoringSort(t *testing.T) {
 	sorted.run(t)
 	if got := sorted.series("github_exporter_incremental_walks_disabled"); len(got) != 0 {
 		t.Errorf("a server that sorts: %v", got)
+	}
+}
+
+// TestAlertsVanishingDuringAFullWalk deletes a repository's alerts after the first page
+// of the first full walk: with page numbers the later pages would shift forward and
+// hide alerts that were there all along; with cursor links none is missed.
+func TestAlertsVanishingDuringAFullWalk(t *testing.T) {
+	r := newWorldRig(t, githubsim.Config{}, Walks{})
+	all := r.sim.CodeScanningAlerts(worldOrg)
+	oldest := all[0] // its repository has alerts on the first page of the oldest-first walk
+	for _, a := range all {
+		if a.CreatedAt.Before(oldest.CreatedAt) {
+			oldest = a
+		}
+	}
+	victim := oldest.Repo
+	var once sync.Once
+	hook := func(req *http.Request) {
+		if strings.Contains(req.URL.Path, "code-scanning") && strings.Contains(req.URL.RawQuery, "sort=created") {
+			once.Do(func() { r.sim.DeleteRepositoryAlerts(worldOrg, victim) })
+		}
+	}
+	r.afterServe.Store(&hook)
+	r.run(t)
+	r.afterServe.Store(nil)
+	got := r.series("github_code_scanning_alerts")
+	for k, v := range r.truth() {
+		if strings.HasPrefix(k, "github_code_scanning_alerts{") && got[k] < v {
+			t.Errorf("%s: %v counted, but %v were in the listing all along", k, got[k], v)
+		}
 	}
 }
