@@ -185,8 +185,8 @@ func diffSeries(want, got map[string]float64) []string {
 // incremental walks and open-alert refreshes.
 func TestNoSecretLiteralReachesTheExporter(t *testing.T) {
 	for name, cfg := range map[string]githubsim.Config{
-		"github.com":                     {},
-		"Enterprise Server":              {PathPrefix: "/api/v3"},
+		"github.com":                      {},
+		"Enterprise Server":               {PathPrefix: "/api/v3"},
 		"Enterprise Server ignoring sort": {PathPrefix: "/api/v3", IgnoreSortUpdated: true},
 	} {
 		t.Run(name, func(t *testing.T) {
