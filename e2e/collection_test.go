@@ -33,13 +33,16 @@ func expected(sim *githubsim.Server, org string) map[string]float64 {
 		})]++
 	}
 	for _, a := range sim.SecretScanningAlerts(org) {
-		resolution := a.Resolution
+		resolution, kind := a.Resolution, "default"
 		if a.State == "open" {
 			resolution = ""
 		}
+		if a.Generic {
+			kind = "generic"
+		}
 		want[seriesKey("github_secret_scanning_alerts", map[string]string{
 			"org": org, "repository": a.Repo, "secret_type": a.SecretType,
-			"validity": firstOf(a.Validity, "unknown"), "resolution": resolution, "state": a.State,
+			"validity": firstOf(a.Validity, "unknown"), "resolution": resolution, "kind": kind, "state": a.State,
 		})]++
 	}
 	return want
@@ -141,9 +144,10 @@ func TestCollectsEveryAlertThroughFaults(t *testing.T) {
 		}
 	}
 	pages := func(n int) float64 { return float64((n + 99) / 100) }
-	// A first full walk reads every page and, per family, the head of the listing sorted
-	// by update for the high-water mark of later incremental walks.
-	wantPages := pages(len(sim.CodeScanningAlerts(org))) + pages(len(sim.DependabotAlerts(org))) + pages(len(sim.SecretScanningAlerts(org))) + 3
+	// A first full walk reads every page and, per listing, the head of the listing sorted
+	// by update for the high-water mark of later incremental walks. Secret scanning has
+	// two listings: the default one and the generic types' (empty here: one page).
+	wantPages := pages(len(sim.CodeScanningAlerts(org))) + pages(len(sim.DependabotAlerts(org))) + pages(len(sim.SecretScanningAlerts(org))) + 3 + 2
 	var ok200 float64
 	for k, v := range family(series, "github_exporter_api_requests_total") {
 		if strings.Contains(k, `code="200"`) && strings.Contains(k, `/alerts"`) { // the alert listings' pages only

@@ -19,7 +19,7 @@ var alertFamilies = []struct {
 }{
 	{"github_code_scanning_alerts", []string{"repository", "tool", "severity", "state"}},
 	{"github_dependabot_alerts", []string{"repository", "ecosystem", "scope", "severity", "state"}},
-	{"github_secret_scanning_alerts", []string{"repository", "secret_type", "validity", "resolution", "state"}},
+	{"github_secret_scanning_alerts", []string{"repository", "secret_type", "validity", "resolution", "kind", "state"}},
 }
 
 // expectedInventory computes github_repository_info of org for the repositories keep passes.
