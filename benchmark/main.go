@@ -6,6 +6,7 @@
 // scrapes while a collection runs.
 //
 //	go run ./benchmark [-repos 2000] [-alerts 300000] [-latency 50ms]
+//	go run ./benchmark -appauth [-repos 300] [-alerts 30000]
 package main
 
 import (
@@ -41,7 +42,15 @@ func main() {
 	alerts := flag.Int("alerts", 300_000, "alerts across the three families (1/3 code scanning, 1/2 Dependabot, 1/6 secret scanning)")
 	latency := flag.Duration("latency", 50*time.Millisecond, "simulated GitHub's latency per request")
 	scrapers := flag.Int("scrapers", 4, "concurrent /metrics scrapers during the first full walk")
+	appAuth := flag.Bool("appauth", false, "instead: the requests counted in a simulated day of runs with token and with GitHub App authentication (appauth.go)")
 	flag.Parse()
+	if *appAuth {
+		if err := runAppAuth(*repos, *alerts); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmark:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*repos, *alerts, *latency, *scrapers); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmark:", err)
 		os.Exit(1)

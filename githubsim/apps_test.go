@@ -207,3 +207,33 @@ func TestInstallationTokenLifetime(t *testing.T) {
 		t.Errorf("Stats().InstallationTokens = %d, want 2", n)
 	}
 }
+
+// TestETagsDoNotSurviveATokenRenewal: two installation tokens of one installation share
+// its rate-limit budget, but not their ETags.
+func TestETagsDoNotSurviveATokenRenewal(t *testing.T) {
+	key := testKey(t)
+	m := appSim(t, key)
+	mint := func() string {
+		t.Helper()
+		now := m.clock.Now().Unix()
+		jwtString := appJWT(t, jwt.SigningMethodRS256, key, jwt.MapClaims{"iss": "4242", "iat": now - 30, "exp": now + 90})
+		resp, body := m.do(http.MethodPost, tokensPath, "Bearer "+jwtString, "")
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("minting: %s %s", resp.Status, body)
+		}
+		var tok struct{ Token string }
+		_ = json.Unmarshal(body, &tok)
+		return tok.Token
+	}
+	const listing = "/orgs/octo-org/dependabot/alerts?per_page=5"
+	m.token = mint()
+	resp, _ := m.get(listing)
+	etag := resp.Header.Get("ETag")
+	if resp, _ := m.get(listing, "If-None-Match", etag); resp.StatusCode != http.StatusNotModified {
+		t.Fatalf("same installation token: %s; want 304", resp.Status)
+	}
+	m.token = mint()
+	if resp, _ := m.get(listing, "If-None-Match", etag); resp.StatusCode != http.StatusOK {
+		t.Errorf("renewed installation token with the old ETag: %s; want 200", resp.Status)
+	}
+}

@@ -83,7 +83,8 @@ func (c *call) send(status int, body []byte, link string) {
 	h := c.w.Header()
 	var etag string
 	if status == http.StatusOK && !c.truncate {
-		etag = etagOf(c.token, body, link)
+		credential, _ := credentials(c.r) // the token itself, not the installation it stands for
+		etag = etagOf(credential, body, link)
 		if etagMatches(c.r.Header.Get("If-None-Match"), etag) {
 			h.Set("ETag", etag)
 			c.write(http.StatusNotModified, nil, c.s.limits.peek(c.token, now))
