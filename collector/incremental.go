@@ -222,7 +222,7 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 	// the pages that changed.
 	for u, p := range old.Pages {
 		if _, ok := set.Pages[u]; !ok && strings.Contains(u, "state=open") {
-			set.Pages[u] = cachedPage{ETag: p.ETag, Next: p.Next}
+			set.Pages[u] = p
 		}
 	}
 	set.LastFull = now.Unix()
@@ -273,33 +273,76 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	return nil
 }
 
-// refreshOpen re-reads the open alerts in a stable order, each page conditionally, and
-// merges what changed: labels that move no updated_at. An unchanged page is a 304,
-// which GitHub does not count. The changes are held aside until the walk has
-// succeeded.
+// refreshOpen re-reads the open alerts in a stable order (oldest first), each page
+// conditionally, and merges what changed: labels that move no updated_at. An unchanged
+// page is a 304, which GitHub does not count. The changes are held aside until the walk
+// has succeeded.
+//
+// A cursor continues after the last alert of the page before, so an alert that closes
+// makes its page reach one alert further and would move every later page's cursor, and
+// every later page would be counted again. Where a page now ends after the alert it
+// ended with last time, the walk goes on with the page that followed it last time,
+// which still starts right after that alert: only the pages where something changed
+// are counted. Where a page ends earlier (an alert reopened before it), the walk
+// follows GitHub's next link, so that no alert is skipped.
 func (l *alertListing[T]) refreshOpen(ctx context.Context, t *Target, set *alertSet) error {
 	var changed []alertFields
 	pages := map[string]cachedPage{}
-	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, openFirst), set.validator, func(p *githubapi.Page) error {
-		if p.NotModified {
-			return nil // the page is as last read, and its alerts as recorded since
-		}
-		alerts, err := l.decode(p.Body, set)
+	for u := l.path(t, openFirst); u != ""; {
+		var page cachedPage
+		var url string
+		var lastCreated int64 // of the page's last alert
+		err := t.REST.WalkPages(ctx, l.endpoint, u, set.validator, func(p *githubapi.Page) error {
+			url = p.URL
+			if p.NotModified {
+				page = set.Pages[p.URL] // as last read, and its alerts as recorded since
+				lastCreated = set.lastCreated(page.Keys)
+				return githubapi.ErrStop
+			}
+			alerts, err := l.decode(p.Body, set)
+			if err != nil {
+				return err
+			}
+			changed = append(changed, alerts...)
+			keys, _, _ := span(alerts)
+			page = cachedPage{ETag: p.ETag, Next: p.Next, Keys: keys}
+			if len(alerts) > 0 {
+				lastCreated = alerts[len(alerts)-1].created.unixSeconds()
+			}
+			return githubapi.ErrStop
+		})
 		if err != nil {
 			return err
 		}
-		changed = append(changed, alerts...)
-		pages[p.URL] = cachedPage{ETag: p.ETag, Next: p.Next}
-		return nil
-	})
-	if err != nil {
-		return err
+		if _, again := pages[url]; again {
+			return fmt.Errorf("GET %s: pagination loop: %s was already fetched", l.endpoint, url)
+		}
+		pages[url] = page
+		u = page.Next
+		if last, ok := set.Pages[url]; ok && last.Next != "" && last.Next != page.Next && page.Next != "" {
+			if then := set.lastCreated(last.Keys); lastCreated > 0 && then > 0 && lastCreated > then {
+				u = last.Next // the page ends later than last time: go on where it went on then
+			}
+		}
 	}
 	if err := set.putAll(changed); err != nil {
 		return err
 	}
+	for u := range set.Pages { // the open pages are the ones of this walk
+		if strings.Contains(u, "state=open") {
+			delete(set.Pages, u)
+		}
+	}
 	maps.Copy(set.Pages, pages)
 	return nil
+}
+
+// lastCreated is the creation time of the last of keys, 0 when unknown.
+func (s *alertSet) lastCreated(keys []alertKey) int64 {
+	if len(keys) == 0 {
+		return 0
+	}
+	return s.Records[keys[len(keys)-1]].Created
 }
 
 // inUpdatedOrder reports whether a page of the updated-first listing is in

@@ -383,3 +383,40 @@ func TestAlertsVanishingDuringAFullWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenRefreshCountsOnlyChangedPages: an alert that closes moves the cursors of every
+// later page of the open listing; the refresh goes on with the pages as they were cut
+// last time, so it counts the pages that changed, not all those after them.
+func TestOpenRefreshCountsOnlyChangedPages(t *testing.T) {
+	r := newWorldRig(t, githubsim.Config{Orgs: []githubsim.OrgSpec{{Login: worldOrg, Repos: 30, Dependabot: 8000}}},
+		Walks{OpenRefresh: time.Hour, GenericSecretTypes: []string{}})
+	r.run(t)
+	r.later(61 * time.Minute)
+	r.run(t) // the first refresh: every open page, once
+	open := 0
+	for u := range r.exporter.targets[worldOrg].alerts["dependabot"].Pages {
+		if strings.Contains(u, "state=open") {
+			open++
+		}
+	}
+	var openAlerts []githubsim.DependabotAlert
+	for _, a := range r.sim.DependabotAlerts(worldOrg) {
+		if a.State == "open" {
+			openAlerts = append(openAlerts, a)
+		}
+	}
+	sort.Slice(openAlerts, func(i, j int) bool { return openAlerts[i].CreatedAt.Before(openAlerts[j].CreatedAt) })
+	r.later(61 * time.Minute)
+	for _, i := range []int{50, 1050, 2050} { // on the 1st, 11th and 21st open page
+		if !r.sim.FixDependabotAlert(worldOrg, openAlerts[i].Repo, openAlerts[i].Number) {
+			t.Fatal("no alert fixed")
+		}
+	}
+	counted, _ := r.run(t)
+	// The inventory, the updated-first head (and the page after it), and for each fixed
+	// alert at most the page it is on and the one after.
+	if limit := 1 + 2 + 2*3; counted > limit || open < 20 {
+		t.Errorf("refresh after 3 alerts were fixed: %d counted requests of %d open pages; want at most %d", counted, open, limit)
+	}
+	r.checkOpen(t, "after the refresh")
+}

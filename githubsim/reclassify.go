@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Changes that move no alert's updated_at. GitHub documents updated_at of a Dependabot
@@ -136,4 +137,23 @@ func (ch *churner) quiet() *rand.Rand {
 		ch.quietRng = ch.gen.rng("quiet-changes")
 	}
 	return ch.quietRng
+}
+
+// FixDependabotAlert marks a Dependabot alert of org fixed now, as a merged upgrade does
+// (its updated_at moves). It reports whether the alert was open.
+func (s *Server) FixDependabotAlert(org, repo string, number int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.byLogin[strings.ToLower(org)]
+	if o == nil {
+		return false
+	}
+	for _, a := range o.dependabot.all {
+		if a.Repo == repo && a.Number == number && a.isOpen() {
+			a.fix(s.now().UTC().Truncate(time.Second))
+			o.dependabot.invalidate()
+			return true
+		}
+	}
+	return false
 }
