@@ -56,6 +56,7 @@ func (l *alertListing[T]) collect(ctx context.Context, t *Target) ([]prometheus.
 	if err != nil {
 		return nil, fmt.Errorf("listing %s alerts of %s: %w", strings.ReplaceAll(l.spec.name, "_", " "), t.Org, err)
 	}
+	set.merge = mergeContext{} // lets the replaced records go
 	t.alerts[l.spec.name] = set
 	return set.metrics(l.spec, t, t.SLA, now)
 }
@@ -64,9 +65,10 @@ func (l *alertListing[T]) collect(ctx context.Context, t *Target) ([]prometheus.
 // kept by the Target stay as they were.
 func (l *alertListing[T]) walk(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
 	w := t.Walks.withDefaults()
-	if old.LastFull == 0 || !old.Incremental || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
+	if old.LastFull == 0 || !old.Incremental || old.Flow == nil || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
 		return l.full(ctx, t, old, now)
 	}
+	old.merge = mergeContext{now: now.Unix(), keep: t.Keep}
 	return old, l.incremental(ctx, t, old, w.Margin)
 }
 
@@ -83,9 +85,7 @@ const (
 // whole listing oldest first (a stable order: alerts changed during the walk keep their
 // place, new ones come last), and returns records of exactly the alerts seen.
 func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
-	set := newAlertSet()
-	set.RepoNames = old.RepoNames
-	set.HighWater = old.HighWater
+	set := old.after(t, now)
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]
@@ -195,9 +195,20 @@ func (s *alertSet) validator(url string) (githubapi.Validator, bool) {
 
 // describeAlertFamily sends the descriptors every alert family shares.
 func describeAlertFamily(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{oldestOpenDesc, openAgeDesc, remediateDesc, slaBreachedDesc, trackedDesc} {
+	for _, d := range []*prometheus.Desc{oldestOpenDesc, openByAgeDesc, remediateDesc, slaBreachedDesc, trackedDesc, openedDesc, closedDesc, reopenedDesc} {
 		ch <- d
 	}
+}
+
+// latestTime returns the latest of times.
+func latestTime(times ...githubTime) githubTime {
+	var latest githubTime
+	for _, t := range times {
+		if t.After(latest.Time) {
+			latest = t
+		}
+	}
+	return latest
 }
 
 // firstTime returns the first non-zero time.

@@ -11,7 +11,12 @@ import (
 )
 
 // stateVersion is the format of the state file; a file of another version is set aside.
-const stateVersion = 1
+// Version 2 added the flow counters (alertSet.Flow) and alertRecord.SeenOpen; a version 1
+// file is loaded, its counts served at once, and each family's next walk is a full walk
+// that counts as a first walk.
+const stateVersion = 2
+
+var olderStateVersions = []uint32{1}
 
 // savedState is what survives a restart: per organization the records of each alert
 // family, the repository inventory, and when each source last succeeded.

@@ -43,12 +43,16 @@ var secretScanningListing = &alertListing[secretScanningAlert]{
 		if state == "open" {
 			resolution = ""
 		}
-		return alertFields{
+		f := alertFields{
 			key:     alertKey{Number: a.Number},
 			labels:  []string{a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, state},
-			created: a.CreatedAt, updated: a.UpdatedAt, closed: a.ResolvedAt,
+			created: a.CreatedAt, updated: a.UpdatedAt,
 			falsePositive: resolution == "false_positive",
 		}
+		if state == "resolved" { // resolved_at goes back to null on reopening
+			f.closed, f.reason = firstTime(a.ResolvedAt, a.UpdatedAt), closeReason(resolution)
+		}
+		return f
 	},
 }
 
