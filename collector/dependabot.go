@@ -48,7 +48,7 @@ var dependabotListing = &alertListing[dependabotAlert]{
 	endpoint: "/orgs/{org}/dependabot/alerts",
 	query:    "per_page=100",
 	repo:     repositoryOf[dependabotAlert],
-	fields: (*dependabotAlert).fields,
+	fields:   (*dependabotAlert).fields,
 }
 
 func (a *dependabotAlert) fields() alertFields {
