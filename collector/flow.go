@@ -164,8 +164,35 @@ func classify(a alertFields) stateClass {
 	return stateUnknown
 }
 
+// Severities and reasons whose series start at zero: a series born inside a range loses
+// its first increase to increase() and rate(), so the documented values are there from
+// the first walk. Other values (e.g. severity "unknown", reason "other") appear when seen.
+var (
+	flowSeverities = map[string][]string{
+		"code_scanning":   {"critical", "high", "medium", "low", "error", "warning", "note", "none"},
+		"dependabot":      {"critical", "high", "medium", "low"},
+		"secret_scanning": {""},
+	}
+	flowReasons = map[string][]string{
+		"code_scanning":   {"fixed", "false_positive", "wont_fix", "used_in_tests"},
+		"dependabot":      {"fixed", "auto_dismissed", "fix_started", "inaccurate", "no_bandwidth", "not_used", "tolerable_risk"},
+		"secret_scanning": {"false_positive", "wont_fix", "revoked", "used_in_tests", "pattern_edited", "pattern_deleted"},
+	}
+)
+
 // metrics returns the counters and the remediation histogram of t's organization.
 func (f *flowCounts) metrics(org, family string) ([]prometheus.Metric, error) {
+	f = f.clone() // the zeros below are not counts to keep
+	for _, severity := range flowSeverities[family] {
+		f.Opened[severity] += 0
+		f.Reopened[severity] += 0
+		if f.Remediate[severity] == nil {
+			f.Remediate[severity] = &remediated{Buckets: make([]uint64, len(remediateBuckets))}
+		}
+		for _, reason := range flowReasons[family] {
+			f.Closed[closedKey{severity, reason}] += 0
+		}
+	}
 	var out []prometheus.Metric
 	add := func(desc *prometheus.Desc, v uint64, labels ...string) error {
 		m, err := prometheus.NewConstMetric(desc, prometheus.CounterValue, float64(v), append([]string{org, family}, labels...)...)

@@ -81,29 +81,6 @@ github_alerts_open_by_age{family="dependabot",le="15552000",org="acme",severity=
 github_alerts_open_by_age{family="dependabot",le="31536000",org="acme",severity="high"} 1
 github_alerts_open_by_age{family="dependabot",le="63072000",org="acme",severity="high"} 1
 github_alerts_open_by_age{family="dependabot",le="+Inf",org="acme",severity="high"} 1
-# HELP github_alerts_time_to_remediate_seconds Seconds from creation to the last closing of each remediation the exporter has seen (fixed, dismissed or resolved; false positives and auto-dismissals left out; on its first walk: every closed alert found), by alert family and severity; kept across restarts, refreshed on schedule.
-# TYPE github_alerts_time_to_remediate_seconds histogram
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="3600"} 0
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="86400"} 1
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="604800"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="2.592e+06"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="7.776e+06"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="1.5552e+07"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="3.1536e+07"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="+Inf"} 2
-github_alerts_time_to_remediate_seconds_sum{family="dependabot",org="acme",severity="critical"} 302400
-github_alerts_time_to_remediate_seconds_count{family="dependabot",org="acme",severity="critical"} 2
-# HELP github_alerts_opened_total Alerts the exporter has seen opened (on its first walk: every alert it found), by alert family and severity; kept across restarts, refreshed on schedule.
-# TYPE github_alerts_opened_total counter
-github_alerts_opened_total{family="dependabot",org="acme",severity="critical"} 5
-github_alerts_opened_total{family="dependabot",org="acme",severity="high"} 1
-github_alerts_opened_total{family="dependabot",org="acme",severity="low"} 1
-# HELP github_alerts_closed_total Alerts the exporter has seen closed (on its first walk: every closed alert it found), by alert family, severity and reason (fixed, auto_dismissed, the dismissed reason or resolution); kept across restarts, refreshed on schedule.
-# TYPE github_alerts_closed_total counter
-github_alerts_closed_total{family="dependabot",org="acme",reason="auto_dismissed",severity="low"} 1
-github_alerts_closed_total{family="dependabot",org="acme",reason="fixed",severity="critical"} 1
-github_alerts_closed_total{family="dependabot",org="acme",reason="inaccurate",severity="critical"} 1
-github_alerts_closed_total{family="dependabot",org="acme",reason="tolerable_risk",severity="critical"} 1
 # HELP github_alerts_sla_breached Open alerts older than the SLA of their severity, by alert family and severity, refreshed on schedule.
 # TYPE github_alerts_sla_breached gauge
 github_alerts_sla_breached{family="dependabot",org="acme",severity="critical"} 1
@@ -114,10 +91,45 @@ github_alerts_sla_breached{family="dependabot",org="acme",severity="medium"} 0
 # TYPE github_exporter_tracked_alerts gauge
 github_exporter_tracked_alerts{collector="dependabot",org="acme"} 7
 `
-	names := []string{"github_alerts_open_by_age", "github_alerts_time_to_remediate_seconds", "github_alerts_opened_total",
-		"github_alerts_closed_total", "github_alerts_reopened_total", "github_alerts_sla_breached", "github_exporter_tracked_alerts"}
+	names := []string{"github_alerts_open_by_age", "github_alerts_sla_breached", "github_exporter_tracked_alerts"}
 	if err := testutil.CollectAndCompare(constMetrics(got), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
+	}
+	// The flow series: every documented severity and reason from zero, these counted.
+	const critical = `{family="dependabot",org="acme",severity="critical"}`
+	counted := map[string]float64{
+		"github_alerts_opened_total" + critical:                                                                  5,
+		`github_alerts_opened_total{family="dependabot",org="acme",severity="high"}`:                             1,
+		`github_alerts_opened_total{family="dependabot",org="acme",severity="low"}`:                              1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="auto_dismissed",severity="low"}`:      1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="fixed",severity="critical"}`:          1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="inaccurate",severity="critical"}`:     1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="tolerable_risk",severity="critical"}`: 1,
+		"github_alerts_time_to_remediate_seconds_sum" + critical:                                                 302400,
+		"github_alerts_time_to_remediate_seconds_count" + critical:                                               2,
+		"github_alerts_time_to_remediate_seconds_bucket" + critical + "{le=86400}":                               1,
+		"github_alerts_time_to_remediate_seconds_bucket" + critical + "{le=604800}":                              2,
+		"github_alerts_time_to_remediate_seconds_bucket" + critical + "{le=2.592e+06}":                           2,
+	}
+	series := scrape(t, constMetrics(got))
+	for k, v := range counted {
+		if series[k].value != v {
+			t.Errorf("%s = %g, want %g", k, series[k].value, v)
+		}
+	}
+	flow := 0
+	for k, v := range series {
+		if !v.cumulative {
+			continue
+		}
+		flow++
+		if _, ok := counted[k]; !ok && v.value != 0 && !strings.Contains(k, "{le=") {
+			t.Errorf("%s = %g, want 0", k, v.value)
+		}
+	}
+	// 4 severities: opened, reopened, 7 reasons, and a histogram of 7 bounds, sum and count.
+	if want := 4*(1+1+7) + 4*9; flow != want {
+		t.Errorf("%d flow series, want %d", flow, want)
 	}
 	if problems, err := lintProblems(constMetrics(got)); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", err, problems)
