@@ -90,7 +90,7 @@ func (codeScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric
 // the old servers that need it send no updated_at to walk incrementally by.
 func collectRepoCodeScanning(ctx context.Context, t *Target, orgErr error) ([]prometheus.Metric, error) {
 	now := t.clock()
-	set := t.alertSet("code_scanning").after(t, now)
+	set := t.alertSet("code_scanning").counted().after(t, now)
 	err := walkRepoCodeScanning(ctx, t, orgErr, func(a *codeScanningAlert) error {
 		f := a.fields()
 		f.key.Repo = set.repoKey(a.Repository.ID, a.Repository.Name)

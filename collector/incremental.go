@@ -65,7 +65,8 @@ func (l *alertListing[T]) collect(ctx context.Context, t *Target) ([]prometheus.
 // kept by the Target stay as they were.
 func (l *alertListing[T]) walk(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
 	w := t.Walks.withDefaults()
-	if old.LastFull == 0 || !old.Incremental || old.Flow == nil || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
+	old = old.counted()
+	if old.LastFull == 0 || !old.Incremental || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
 		return l.full(ctx, t, old, now)
 	}
 	old.merge = mergeContext{now: now.Unix(), keep: t.Keep}

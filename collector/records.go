@@ -114,19 +114,26 @@ func newAlertSet() *alertSet {
 	}
 }
 
-// after returns an empty set that a full walk fills to replace old: it carries old's
-// repository stand-ins, high-water mark and a copy of its counters (kept only if the walk
-// succeeds), and counts transitions from old's records. Records of a state file written
-// before the counters count as never seen: the walk counts as a first walk.
+// counted returns s, or, for records of a state file written before the flow counters,
+// an empty set with s's repository stand-ins: the next walk then counts as a first walk
+// and, without validators, reads every page.
+func (s *alertSet) counted() *alertSet {
+	if s.Flow != nil {
+		return s
+	}
+	fresh := newAlertSet()
+	fresh.RepoNames = s.RepoNames
+	return fresh
+}
+
+// after returns an empty set that a full walk fills to replace old (a counted set): it
+// carries old's repository stand-ins, high-water mark and a copy of its counters (kept
+// only if the walk succeeds), and counts transitions from old's records.
 func (old *alertSet) after(t *Target, now time.Time) *alertSet {
 	set := newAlertSet()
 	set.RepoNames, set.HighWater = old.RepoNames, old.HighWater
-	set.merge = mergeContext{now: now.Unix(), keep: t.Keep}
-	if old.Flow != nil {
-		set.Flow, set.merge.prior = old.Flow.clone(), old
-	} else {
-		set.merge.prior = newAlertSet()
-	}
+	set.merge = mergeContext{prior: old, now: now.Unix(), keep: t.Keep}
+	set.Flow = old.Flow.clone()
 	return set
 }
 
