@@ -91,7 +91,10 @@ type alertSet struct {
 	merge      mergeContext
 }
 
-// mergeContext is what put needs of the walk or delivery that brings alerts.
+// mergeContext is what put needs of the walk or delivery that brings alerts. A full walk
+// fills a new set from a prior one (after); an incremental walk, or a webhook delivery,
+// puts into the set itself with prior nil. Either way a change is counted once: the
+// record put holds the new state, so a walk that later reads the same state counts nothing.
 type mergeContext struct {
 	prior *alertSet // the records a full walk replaces; nil: the set's own
 	now   int64     // exporter clock, Unix seconds
