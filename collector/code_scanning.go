@@ -45,13 +45,22 @@ func (a *codeScanningAlert) severity() string {
 
 func (a *codeScanningAlert) fields() alertFields {
 	state, severity := orDefault(a.State, "unknown"), a.severity()
-	return alertFields{
+	f := alertFields{
 		key:      alertKey{Number: a.Number},
 		labels:   []string{a.Repository.Name, orDefault(a.Tool.Name, "unknown"), severity, state},
 		severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
-		closed:        firstTime(a.FixedAt, a.DismissedAt),
 		falsePositive: orDefault(a.DismissedReason, "") == "false positive",
 	}
+	// fixed_at is the first fix: an alert fixed, reintroduced and fixed again was last
+	// fixed at updated_at, its last state change (github.com, Enterprise Server 3.11+).
+	// dismissed_at goes back to null on reopening: it is the last dismissal.
+	switch state {
+	case "fixed":
+		f.closed, f.reason = latestTime(a.FixedAt, a.UpdatedAt), "fixed"
+	case "dismissed":
+		f.closed, f.reason = firstTime(a.DismissedAt, a.UpdatedAt), closeReason(orDefault(a.DismissedReason, ""))
+	}
+	return f
 }
 
 var codeScanningListing = &alertListing[codeScanningAlert]{
@@ -83,8 +92,7 @@ func (codeScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric
 // the old servers that need it send no updated_at to walk incrementally by.
 func collectRepoCodeScanning(ctx context.Context, t *Target, orgErr error) ([]prometheus.Metric, error) {
 	now := t.clock()
-	set := newAlertSet()
-	set.RepoNames = t.alertSet("code_scanning").RepoNames
+	set := t.alertSet("code_scanning").counted().after(t, now)
 	err := walkRepoCodeScanning(ctx, t, orgErr, func(a *codeScanningAlert) error {
 		f := a.fields()
 		f.key.Repo = set.repoKey(a.Repository.ID, a.Repository.Name)
@@ -93,7 +101,7 @@ func collectRepoCodeScanning(ctx context.Context, t *Target, orgErr error) ([]pr
 	if err != nil {
 		return nil, fmt.Errorf("listing code scanning alerts of %s: %w", t.Org, err)
 	}
-	set.Incremental, set.LastFull = false, now.Unix()
+	set.Incremental, set.LastFull, set.merge = false, now.Unix(), mergeContext{}
 	t.alerts["code_scanning"] = set
 	return set.metrics(codeScanningListing.spec, t, t.SLA, now)
 }

@@ -169,7 +169,7 @@ github_alerts_oldest_open_timestamp_seconds{family="secret_scanning",org="acme",
 			if err := testutil.CollectAndCompare(e, strings.NewReader(tt.want), tt.metrics...); err != nil {
 				t.Error(err)
 			}
-			if problems, err := testutil.CollectAndLint(e); err != nil || len(problems) > 0 {
+			if problems, err := lintProblems(e); err != nil || len(problems) > 0 {
 				t.Errorf("lint: %v %v", err, problems)
 			}
 		})

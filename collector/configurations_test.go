@@ -158,7 +158,7 @@ func runSource(t *testing.T, source string, bodies map[string]string, status map
 
 func lint(t *testing.T, c prometheus.Collector) {
 	t.Helper()
-	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+	if problems, err := lintProblems(c); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", err, problems)
 	}
 }

@@ -49,18 +49,30 @@ var dependabotListing = &alertListing[dependabotAlert]{
 	endpoint: "/orgs/{org}/dependabot/alerts",
 	query:    "per_page=100&after=",
 	repo:     repositoryOf[dependabotAlert],
-	fields: func(a *dependabotAlert) alertFields {
-		state, severity := orDefault(a.State, "unknown"), a.severity()
-		return alertFields{
-			key: alertKey{Number: a.Number},
-			labels: []string{a.Repository.Name, orDefault(a.Dependency.Package.Ecosystem, "unknown"),
-				orDefault(a.Dependency.Scope, "unknown"), severity, state},
-			severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
-			closed: firstTime(a.FixedAt, a.DismissedAt, a.AutoDismissedAt),
-			// "inaccurate" is Dependabot's dismissal for an alert that does not apply.
-			falsePositive: orDefault(a.DismissedReason, "") == "inaccurate",
-		}
-	},
+	fields:   (*dependabotAlert).fields,
+}
+
+func (a *dependabotAlert) fields() alertFields {
+	state, severity := orDefault(a.State, "unknown"), a.severity()
+	f := alertFields{
+		key: alertKey{Number: a.Number},
+		labels: []string{a.Repository.Name, orDefault(a.Dependency.Package.Ecosystem, "unknown"),
+			orDefault(a.Dependency.Scope, "unknown"), severity, state},
+		severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
+		// "inaccurate" is Dependabot's dismissal for an alert that does not apply.
+		falsePositive: orDefault(a.DismissedReason, "") == "inaccurate",
+	}
+	// updated_at moves on state changes only: a fixed alert was last fixed then, whatever
+	// first fix fixed_at may keep from before a reintroduction.
+	switch state {
+	case "fixed":
+		f.closed, f.reason = latestTime(a.FixedAt, a.UpdatedAt), "fixed"
+	case "dismissed":
+		f.closed, f.reason = firstTime(a.DismissedAt, a.UpdatedAt), closeReason(orDefault(a.DismissedReason, ""))
+	case "auto_dismissed":
+		f.closed, f.reason = firstTime(a.AutoDismissedAt, a.UpdatedAt), "auto_dismissed"
+	}
+	return f
 }
 
 // severity is the advisory's severity in REST's lowercase spelling ("medium", never GraphQL's "MODERATE").

@@ -138,7 +138,7 @@ func New(cfg Config) (*Exporter, error) {
 	})
 	e.snap.Store(&snapshot{states: map[stateKey]SourceStatus{}})
 	if cfg.StatePath != "" {
-		e.state = &store.File{Path: cfg.StatePath, Version: stateVersion}
+		e.state = &store.File{Path: cfg.StatePath, Version: stateVersion, Older: olderStateVersions}
 		if err := e.load(); err != nil {
 			e.logger.Error("not using the saved state", "err", err)
 		} else {

@@ -97,6 +97,7 @@ func (l *alertListing[T]) update(ctx context.Context, t *Target) (*alertSet, err
 	if err := t.followRepositories(set); err != nil {
 		return nil, err
 	}
+	set.merge = mergeContext{} // lets the replaced records go
 	t.alerts[l.recordsKey()] = set
 	return set, nil
 }
@@ -125,10 +126,12 @@ func incrementalDisabled(t *Target, family string, keys ...string) prometheus.Me
 // is walked in full at once, and from then on.
 func (l *alertListing[T]) walk(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
 	w := t.Walks.withDefaults()
+	old = old.counted()
 	key := l.recordsKey()
 	if old.LastFull == 0 || !old.Incremental || t.unsorted[key] || now.Sub(time.Unix(old.LastFull, 0)) >= w.FullEvery {
 		return l.full(ctx, t, old, now)
 	}
+	old.merge = mergeContext{now: now.Unix(), keep: t.Keep}
 	err := l.incremental(ctx, t, old, w.Margin)
 	if errors.Is(err, errUnsorted) {
 		l.markUnsorted(t)
@@ -178,9 +181,7 @@ const (
 // whole listing oldest first (a stable order: alerts changed during the walk keep their
 // place, new ones come last), and returns records of exactly the alerts seen.
 func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
-	set := newAlertSet()
-	set.RepoNames = old.RepoNames
-	set.HighWater = old.HighWater
+	set := old.after(t, now)
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]
@@ -396,9 +397,20 @@ func (s *alertSet) validator(url string) (githubapi.Validator, bool) {
 
 // describeAlertFamily sends the descriptors every alert family shares.
 func describeAlertFamily(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{oldestOpenDesc, openAgeDesc, remediateDesc, slaBreachedDesc, trackedDesc, incrementalDisabledDesc} {
+	for _, d := range []*prometheus.Desc{oldestOpenDesc, openByAgeDesc, remediateDesc, slaBreachedDesc, trackedDesc, incrementalDisabledDesc, openedDesc, closedDesc, reopenedDesc} {
 		ch <- d
 	}
+}
+
+// latestTime returns the latest of times.
+func latestTime(times ...githubTime) githubTime {
+	var latest githubTime
+	for _, t := range times {
+		if t.After(latest.Time) {
+			latest = t
+		}
+	}
+	return latest
 }
 
 // firstTime returns the first non-zero time.

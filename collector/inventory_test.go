@@ -99,7 +99,7 @@ func TestInventoryListsEveryRepository(t *testing.T) {
 	if err := testutil.CollectAndCompare(e, strings.NewReader(wantInfo(sim, "acme", func(githubsim.Repository) bool { return true })), "github_repository_info"); err != nil {
 		t.Error(err)
 	}
-	if problems, err := testutil.CollectAndLint(e); err != nil || len(problems) > 0 {
+	if problems, err := lintProblems(e); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", err, problems)
 	}
 	// Three pages of one point each; the rateLimit object and the headers agree.

@@ -11,8 +11,13 @@ import (
 )
 
 // stateVersion is the format of the state file; a file of another version is set aside.
-// 2: secret scanning records carry the kind label, the inventory repository ids.
-const stateVersion = 2
+// 2 added the flow counters (alertSet.Flow) and alertRecord.SeenOpen; 3: secret scanning
+// records carry the kind label, records follow the inventory's repository ids. Files of
+// versions 1 and 2 are set aside: their label tuples differ, so the next start walks in full.
+const stateVersion = 3
+
+// olderStateVersions are the versions Load still accepts.
+var olderStateVersions []uint32
 
 // savedState is what survives a restart: per organization the records of each alert
 // family, the repository inventory, and when each source last succeeded.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
 // TestRestartServesSavedNumbersAndContinuesIncrementally restarts the exporter on its
@@ -78,5 +80,45 @@ func TestCorruptStateIsSetAside(t *testing.T) {
 	r.check(t)
 	if _, err := os.Stat(path); err != nil {
 		t.Errorf("no new state file saved: %v", err)
+	}
+}
+
+// TestOlderStateFileIsSetAside starts on a state file of version 2 (before records carried
+// the kind label and followed repository ids): it is set aside, nothing of it is served,
+// and the first walk is a full one that counts every alert as opened.
+func TestOlderStateFileIsSetAside(t *testing.T) {
+	r := newRig(t, 700)
+	path := filepath.Join(t.TempDir(), "state")
+	r.exporter = r.newExporter(t, path)
+	r.run(t)
+	current := &store.File{Path: path, Version: stateVersion}
+	payload, err := current.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&store.File{Path: path, Version: 2}).Save(payload); err != nil {
+		t.Fatal(err)
+	}
+
+	r.exporter = r.newExporter(t, path)
+	if n := testutil.CollectAndCount(r.exporter, "github_dependabot_alerts"); n != 0 {
+		t.Fatalf("%d series served from a version 2 state file", n)
+	}
+	r.expClock.add(10 * time.Minute)
+	counted, _ := r.run(t)
+	if want := pages(700) + 1 + pages(120) + 1; counted != want {
+		t.Errorf("first run after a version 2 state made %d counted requests, want a full walk (%d)", counted, want)
+	}
+	opened := 0.0
+	for k, s := range scrape(t, r.exporter) {
+		if strings.HasPrefix(k, `github_alerts_opened_total{family="dependabot"`) {
+			opened += s.value
+		}
+	}
+	if want := len(r.sim.DependabotAlerts(rigOrg)); opened != float64(want) {
+		t.Errorf("opened after the first walk: %g, want every alert (%d)", opened, want)
+	}
+	if aside, _ := filepath.Glob(path + ".*"); len(aside) == 0 {
+		t.Errorf("the version 2 state file was not set aside")
 	}
 }

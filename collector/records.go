@@ -1,7 +1,7 @@
 package collector
 
 import (
-	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,13 +17,15 @@ type alertKey struct {
 }
 
 // alertRecord is what is kept of one alert between collections: enough to count it, to
-// age it and to merge a later change. Times are Unix seconds; Closed is 0 while open.
+// age it and to merge a later change. Times are Unix seconds; Closed, the last closing
+// time, is 0 while open.
 type alertRecord struct {
 	Tuple         uint32 // index into alertSet.Tuples
+	FalsePositive bool   // closed as a false positive: left out of time to remediate
 	Created       int64
 	Updated       int64
 	Closed        int64
-	FalsePositive bool // closed as a false positive: left out of time to remediate
+	SeenOpen      int64 // exporter clock: when it was last seen new and open, or reopened
 }
 
 // labelTuple is an interned set of an alert's label values: the family's labels after
@@ -35,6 +37,17 @@ type labelTuple struct {
 
 func (l labelTuple) repository() string { return l.Values[0] }
 func (l labelTuple) open() bool         { return l.Values[len(l.Values)-1] == "open" }
+
+// state is the flow class of the tuple's state label.
+func (l labelTuple) state() stateClass {
+	switch l.Values[len(l.Values)-1] {
+	case "open":
+		return stateOpen
+	case "unknown":
+		return stateUnknown
+	}
+	return stateClosed
+}
 
 // familySpec describes an alert family: its name (the family and collector label), its
 // count metric and how many label values follow org in it.
@@ -51,7 +64,8 @@ type alertFields struct {
 	severity      string
 	created       githubTime
 	updated       githubTime
-	closed        githubTime
+	closed        githubTime // the last closing time as GitHub's fields tell it
+	reason        string     // closeReason of a closed alert; "" while open or unknown
 	falsePositive bool
 }
 
@@ -70,8 +84,21 @@ type alertSet struct {
 	Incremental bool
 	// Pages remembers, per listing page URL, its validator and the alerts it held.
 	Pages map[string]cachedPage
+	// Flow are the flow counters, nil in a state file written before them.
+	Flow *flowCounts
 
 	tupleIndex map[string]uint32
+	merge      mergeContext
+}
+
+// mergeContext is what put needs of the walk or delivery that brings alerts. A full walk
+// fills a new set from a prior one (after); an incremental walk, or a webhook delivery,
+// puts into the set itself with prior nil. Either way a change is counted once: the
+// record put holds the new state, so a walk that later reads the same state counts nothing.
+type mergeContext struct {
+	prior *alertSet // the records a full walk replaces; nil: the set's own
+	now   int64     // exporter clock, Unix seconds
+	keep  func(repository string) bool
 }
 
 // cachedPage is what a 304 for a page URL stands for.
@@ -86,7 +113,31 @@ func newAlertSet() *alertSet {
 		RepoNames:   map[string]int64{},
 		Pages:       map[string]cachedPage{},
 		Incremental: true,
+		Flow:        newFlowCounts(),
 	}
+}
+
+// counted returns s, or, for records of a state file written before the flow counters,
+// an empty set with s's repository stand-ins: the next walk then counts as a first walk
+// and, without validators, reads every page.
+func (s *alertSet) counted() *alertSet {
+	if s.Flow != nil {
+		return s
+	}
+	fresh := newAlertSet()
+	fresh.RepoNames = s.RepoNames
+	return fresh
+}
+
+// after returns an empty set that a full walk fills to replace old (a counted set): it
+// carries old's repository stand-ins, high-water mark and a copy of its counters (kept
+// only if the walk succeeds), and counts transitions from old's records.
+func (old *alertSet) after(t *Target, now time.Time) *alertSet {
+	set := newAlertSet()
+	set.RepoNames, set.HighWater = old.RepoNames, old.HighWater
+	set.merge = mergeContext{prior: old, now: now.Unix(), keep: t.Keep}
+	set.Flow = old.Flow.clone()
+	return set
 }
 
 // tuple interns label values and returns their index.
@@ -127,7 +178,8 @@ func (s *alertSet) repoKey(id int64, name string) int64 {
 	return k
 }
 
-// put stores an alert, replacing what was known of it.
+// put stores an alert, replacing what was known of it, and counts its transition in the
+// flow counters: the one merge path of every feed.
 func (s *alertSet) put(a alertFields) error {
 	i, err := s.tuple(a.labels, a.severity)
 	if err != nil {
@@ -136,10 +188,28 @@ func (s *alertSet) put(a alertFields) error {
 	if a.updated.IsZero() {
 		s.Incremental = false
 	}
-	s.Records[a.key] = alertRecord{
+	r := alertRecord{
 		Tuple: i, Created: a.created.unixSeconds(), Updated: a.updated.unixSeconds(),
-		Closed: a.closed.unixSeconds(), FalsePositive: a.falsePositive,
+		FalsePositive: a.falsePositive,
 	}
+	if a.reason != "" {
+		r.Closed = a.closed.unixSeconds()
+	}
+	// Before is what this walk already put (an alert met twice), else what the walk replaces.
+	from := s
+	before, known := s.Records[a.key]
+	if !known && s.merge.prior != nil {
+		from = s.merge.prior
+		before, known = from.Records[a.key]
+	}
+	var beforeState stateClass
+	if known {
+		beforeState = from.Tuples[before.Tuple].state()
+	}
+	if keep := s.merge.keep; s.Flow != nil && (keep == nil || keep(a.labels[0])) {
+		s.Flow.transition(before, beforeState, known, &r, a, s.merge.now)
+	}
+	s.Records[a.key] = r
 	return nil
 }
 
@@ -171,7 +241,7 @@ func (s *alertSet) copyFrom(old *alertSet, keys []alertKey) error {
 	return nil
 }
 
-// Buckets of the age and remediation-time histograms, in seconds.
+// Bounds of the open-age gauges and of the remediation-time histogram, in seconds.
 var (
 	day              = (24 * time.Hour).Seconds()
 	openAgeBuckets   = []float64{1 * day, 7 * day, 30 * day, 90 * day, 180 * day, 365 * day, 730 * day}
@@ -179,13 +249,13 @@ var (
 )
 
 var (
-	openAgeDesc = prometheus.NewDesc(
-		"github_alerts_open_age_seconds",
-		"Age of the open alerts (now minus creation) by alert family and severity, refreshed on schedule.",
-		[]string{"org", "family", "severity"}, nil)
+	openByAgeDesc = prometheus.NewDesc(
+		"github_alerts_open_by_age",
+		"Open alerts whose age (now minus creation) is at most le seconds, by alert family and severity, refreshed on schedule.",
+		[]string{"org", "family", "severity", "le"}, nil)
 	remediateDesc = prometheus.NewDesc(
 		"github_alerts_time_to_remediate_seconds",
-		"Time from creation to fixing, dismissal or resolution of the closed alerts, false positives left out, by alert family and severity, refreshed on schedule.",
+		"Seconds from creation to the last closing of each remediation the exporter has seen (fixed, dismissed or resolved; false positives and auto-dismissals left out; on its first walk: every closed alert found), by alert family and severity; kept across restarts, refreshed on schedule.",
 		[]string{"org", "family", "severity"}, nil)
 	slaBreachedDesc = prometheus.NewDesc(
 		"github_alerts_sla_breached",
@@ -208,40 +278,10 @@ var DefaultSLA = SLA{
 	"secret": 7 * 24 * time.Hour,
 }
 
-// histogram accumulates a const histogram.
-type histogram struct {
-	buckets []float64
-	counts  []uint64
-	count   uint64
-	sum     float64
-}
-
-func newHistogram(buckets []float64) *histogram {
-	return &histogram{buckets: buckets, counts: make([]uint64, len(buckets))}
-}
-
-func (h *histogram) observe(v float64) {
-	h.count++
-	h.sum += v
-	for i, b := range h.buckets {
-		if v <= b {
-			h.counts[i]++
-		}
-	}
-}
-
-func (h *histogram) metric(desc *prometheus.Desc, labels ...string) (prometheus.Metric, error) {
-	cumulative := make(map[float64]uint64, len(h.buckets))
-	for i, b := range h.buckets {
-		cumulative[b] = h.counts[i]
-	}
-	return prometheus.NewConstHistogram(desc, h.count, h.sum, cumulative, labels...)
-}
-
 // metrics derives every series of the set for t's organization at now: counts by label
 // tuple (with explicit zeros for inventory repositories without open alerts), oldest
-// open alert per repository and severity, open-age and remediation-time histograms and
-// SLA breaches per severity.
+// open alert per repository and severity, open alerts by age and SLA breaches per
+// severity, and the flow counters.
 func (s *alertSet) metrics(f familySpec, t *Target, sla SLA, now time.Time) ([]prometheus.Metric, error) {
 	family := f.name
 	keep := make([]bool, len(s.Tuples))
@@ -249,7 +289,7 @@ func (s *alertSet) metrics(f familySpec, t *Target, sla SLA, now time.Time) ([]p
 		keep[i] = t.Keep(tu.repository())
 	}
 	counts := newAlertCounts(family)
-	openAge, remediate := map[string]*histogram{}, map[string]*histogram{}
+	openAge := map[string][]float64{} // per severity: open alerts per bound, the last +Inf
 	breached := map[string]float64{}
 	nowUnix := now.Unix()
 	for _, r := range s.Records {
@@ -261,34 +301,51 @@ func (s *alertSet) metrics(f familySpec, t *Target, sla SLA, now time.Time) ([]p
 		if err := counts.add(open, r.Created, tu.repository(), tu.Severity, tu.Values...); err != nil {
 			return nil, err
 		}
-		switch {
-		case open && r.Created > 0:
-			age := float64(nowUnix - r.Created)
-			histogramFor(openAge, tu.Severity, openAgeBuckets).observe(math.Max(age, 0))
-			if limit, ok := sla[slaKey(family, tu.Severity)]; ok && age > limit.Seconds() {
-				breached[tu.Severity]++
+		if !open {
+			continue
+		}
+		byAge := openAge[tu.Severity]
+		if byAge == nil {
+			byAge = make([]float64, len(openAgeBuckets)+1)
+			openAge[tu.Severity] = byAge
+		}
+		byAge[len(openAgeBuckets)]++
+		if r.Created == 0 {
+			continue // age unknown: counted under +Inf only
+		}
+		age := float64(nowUnix - r.Created)
+		for i, b := range openAgeBuckets {
+			if age <= b {
+				byAge[i]++
 			}
-		case !open && r.Closed > 0 && r.Created > 0 && !r.FalsePositive:
-			histogramFor(remediate, tu.Severity, remediateBuckets).observe(math.Max(float64(r.Closed-r.Created), 0))
+		}
+		if limit, ok := sla[slaKey(family, tu.Severity)]; ok && age > limit.Seconds() {
+			breached[tu.Severity]++
 		}
 	}
 	out, err := counts.metrics(f.desc, t, f.labels)
 	if err != nil {
 		return nil, err
 	}
-	for severity, h := range openAge {
-		m, err := h.metric(openAgeDesc, t.Org, family, severity)
-		if err != nil {
-			return nil, err
+	for severity, byAge := range openAge {
+		for i, n := range byAge {
+			le := "+Inf"
+			if i < len(openAgeBuckets) {
+				le = strconv.FormatFloat(openAgeBuckets[i], 'f', -1, 64)
+			}
+			m, err := prometheus.NewConstMetric(openByAgeDesc, prometheus.GaugeValue, n, t.Org, family, severity, le)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
 		}
-		out = append(out, m)
 	}
-	for severity, h := range remediate {
-		m, err := h.metric(remediateDesc, t.Org, family, severity)
+	if s.Flow != nil {
+		flow, err := s.Flow.metrics(t.Org, family)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, m)
+		out = append(out, flow...)
 	}
 	for severity, limit := range sla {
 		if limit <= 0 || (severity == "secret") != (family == "secret_scanning") {
@@ -315,13 +372,4 @@ func slaKey(family, severity string) string {
 		return "secret"
 	}
 	return severity
-}
-
-func histogramFor(m map[string]*histogram, severity string, buckets []float64) *histogram {
-	h, ok := m[severity]
-	if !ok {
-		h = newHistogram(buckets)
-		m[severity] = h
-	}
-	return h
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
 
 // constMetrics adapts a slice of const metrics to a Collector for testutil.
@@ -27,8 +28,9 @@ func at(s string) githubTime {
 	return githubTime{t}
 }
 
-// TestRemediationMetrics checks the histograms and SLA breaches against values computed
-// by hand for a small set of Dependabot alerts, observed at 2026-11-21T00:00:00Z.
+// TestRemediationMetrics checks the open-age gauges, SLA breaches and the first walk's
+// flow counters against values computed by hand for a small set of Dependabot alerts,
+// observed at 2026-11-21T00:00:00Z.
 func TestRemediationMetrics(t *testing.T) {
 	now := at("2026-11-21T00:00:00Z").Time
 	s := newAlertSet()
@@ -40,11 +42,13 @@ func TestRemediationMetrics(t *testing.T) {
 		// open high, 40 days old: past the 30-day SLA
 		{key: alertKey{2, 1}, labels: []string{"web", "pip", "runtime", "high", "open"}, severity: "high", created: at("2026-10-12T00:00:00Z"), updated: at("2026-10-12T00:00:00Z")},
 		// fixed critical after 3 days
-		{key: alertKey{2, 2}, labels: []string{"web", "pip", "runtime", "critical", "fixed"}, severity: "critical", created: at("2026-11-01T00:00:00Z"), updated: at("2026-11-04T00:00:00Z"), closed: at("2026-11-04T00:00:00Z")},
+		{key: alertKey{2, 2}, labels: []string{"web", "pip", "runtime", "critical", "fixed"}, severity: "critical", created: at("2026-11-01T00:00:00Z"), updated: at("2026-11-04T00:00:00Z"), closed: at("2026-11-04T00:00:00Z"), reason: "fixed"},
 		// dismissed critical after 12 hours
-		{key: alertKey{2, 3}, labels: []string{"web", "pip", "runtime", "critical", "dismissed"}, severity: "critical", created: at("2026-11-01T00:00:00Z"), updated: at("2026-11-01T12:00:00Z"), closed: at("2026-11-01T12:00:00Z")},
+		{key: alertKey{2, 3}, labels: []string{"web", "pip", "runtime", "critical", "dismissed"}, severity: "critical", created: at("2026-11-01T00:00:00Z"), updated: at("2026-11-01T12:00:00Z"), closed: at("2026-11-01T12:00:00Z"), reason: "tolerable_risk"},
 		// dismissed as inaccurate (a false positive): not in time to remediate
-		{key: alertKey{2, 4}, labels: []string{"web", "pip", "runtime", "critical", "dismissed"}, severity: "critical", created: at("2026-01-01T00:00:00Z"), updated: at("2026-06-01T00:00:00Z"), closed: at("2026-06-01T00:00:00Z"), falsePositive: true},
+		{key: alertKey{2, 4}, labels: []string{"web", "pip", "runtime", "critical", "dismissed"}, severity: "critical", created: at("2026-01-01T00:00:00Z"), updated: at("2026-06-01T00:00:00Z"), closed: at("2026-06-01T00:00:00Z"), reason: "inaccurate", falsePositive: true},
+		// auto-dismissed at creation: a rule's, not a remediation
+		{key: alertKey{2, 5}, labels: []string{"web", "npm", "development", "low", "auto_dismissed"}, severity: "low", created: at("2026-11-02T00:00:00Z"), updated: at("2026-11-02T00:00:00Z"), closed: at("2026-11-02T00:00:00Z"), reason: "auto_dismissed"},
 	}
 	for _, a := range alerts {
 		if err := s.put(a); err != nil {
@@ -56,43 +60,27 @@ func TestRemediationMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Open critical ages 10d and 2d: 864000 + 172800 = 1036800; open high 40d = 3456000.
-	// Remediated critical: 3d and 12h = 259200 + 43200 = 302400.
+	// Open critical ages 10d and 2d, open high 40d. Remediated critical: 3d and 12h =
+	// 259200 + 43200 = 302400 (the false positive and the auto-dismissal left out).
 	want := `
-# HELP github_alerts_open_age_seconds Age of the open alerts (now minus creation) by alert family and severity, refreshed on schedule.
-# TYPE github_alerts_open_age_seconds histogram
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="86400"} 0
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="604800"} 1
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="2.592e+06"} 2
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="7.776e+06"} 2
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="1.5552e+07"} 2
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="3.1536e+07"} 2
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="6.3072e+07"} 2
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="critical",le="+Inf"} 2
-github_alerts_open_age_seconds_sum{family="dependabot",org="acme",severity="critical"} 1.0368e+06
-github_alerts_open_age_seconds_count{family="dependabot",org="acme",severity="critical"} 2
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="86400"} 0
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="604800"} 0
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="2.592e+06"} 0
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="7.776e+06"} 1
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="1.5552e+07"} 1
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="3.1536e+07"} 1
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="6.3072e+07"} 1
-github_alerts_open_age_seconds_bucket{family="dependabot",org="acme",severity="high",le="+Inf"} 1
-github_alerts_open_age_seconds_sum{family="dependabot",org="acme",severity="high"} 3.456e+06
-github_alerts_open_age_seconds_count{family="dependabot",org="acme",severity="high"} 1
-# HELP github_alerts_time_to_remediate_seconds Time from creation to fixing, dismissal or resolution of the closed alerts, false positives left out, by alert family and severity, refreshed on schedule.
-# TYPE github_alerts_time_to_remediate_seconds histogram
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="3600"} 0
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="86400"} 1
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="604800"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="2.592e+06"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="7.776e+06"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="1.5552e+07"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="3.1536e+07"} 2
-github_alerts_time_to_remediate_seconds_bucket{family="dependabot",org="acme",severity="critical",le="+Inf"} 2
-github_alerts_time_to_remediate_seconds_sum{family="dependabot",org="acme",severity="critical"} 302400
-github_alerts_time_to_remediate_seconds_count{family="dependabot",org="acme",severity="critical"} 2
+# HELP github_alerts_open_by_age Open alerts whose age (now minus creation) is at most le seconds, by alert family and severity, refreshed on schedule.
+# TYPE github_alerts_open_by_age gauge
+github_alerts_open_by_age{family="dependabot",le="86400",org="acme",severity="critical"} 0
+github_alerts_open_by_age{family="dependabot",le="604800",org="acme",severity="critical"} 1
+github_alerts_open_by_age{family="dependabot",le="2592000",org="acme",severity="critical"} 2
+github_alerts_open_by_age{family="dependabot",le="7776000",org="acme",severity="critical"} 2
+github_alerts_open_by_age{family="dependabot",le="15552000",org="acme",severity="critical"} 2
+github_alerts_open_by_age{family="dependabot",le="31536000",org="acme",severity="critical"} 2
+github_alerts_open_by_age{family="dependabot",le="63072000",org="acme",severity="critical"} 2
+github_alerts_open_by_age{family="dependabot",le="+Inf",org="acme",severity="critical"} 2
+github_alerts_open_by_age{family="dependabot",le="86400",org="acme",severity="high"} 0
+github_alerts_open_by_age{family="dependabot",le="604800",org="acme",severity="high"} 0
+github_alerts_open_by_age{family="dependabot",le="2592000",org="acme",severity="high"} 0
+github_alerts_open_by_age{family="dependabot",le="7776000",org="acme",severity="high"} 1
+github_alerts_open_by_age{family="dependabot",le="15552000",org="acme",severity="high"} 1
+github_alerts_open_by_age{family="dependabot",le="31536000",org="acme",severity="high"} 1
+github_alerts_open_by_age{family="dependabot",le="63072000",org="acme",severity="high"} 1
+github_alerts_open_by_age{family="dependabot",le="+Inf",org="acme",severity="high"} 1
 # HELP github_alerts_sla_breached Open alerts older than the SLA of their severity, by alert family and severity, refreshed on schedule.
 # TYPE github_alerts_sla_breached gauge
 github_alerts_sla_breached{family="dependabot",org="acme",severity="critical"} 1
@@ -101,13 +89,49 @@ github_alerts_sla_breached{family="dependabot",org="acme",severity="low"} 0
 github_alerts_sla_breached{family="dependabot",org="acme",severity="medium"} 0
 # HELP github_exporter_tracked_alerts Alerts the exporter keeps a record of, by organization and collector.
 # TYPE github_exporter_tracked_alerts gauge
-github_exporter_tracked_alerts{collector="dependabot",org="acme"} 6
+github_exporter_tracked_alerts{collector="dependabot",org="acme"} 7
 `
-	names := []string{"github_alerts_open_age_seconds", "github_alerts_time_to_remediate_seconds", "github_alerts_sla_breached", "github_exporter_tracked_alerts"}
+	names := []string{"github_alerts_open_by_age", "github_alerts_sla_breached", "github_exporter_tracked_alerts"}
 	if err := testutil.CollectAndCompare(constMetrics(got), strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if problems, err := testutil.CollectAndLint(constMetrics(got)); err != nil || len(problems) > 0 {
+	// The flow series: every documented severity and reason from zero, these counted.
+	const critical = `{family="dependabot",org="acme",severity="critical"}`
+	counted := map[string]float64{
+		"github_alerts_opened_total" + critical:                                                                  5,
+		`github_alerts_opened_total{family="dependabot",org="acme",severity="high"}`:                             1,
+		`github_alerts_opened_total{family="dependabot",org="acme",severity="low"}`:                              1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="auto_dismissed",severity="low"}`:      1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="fixed",severity="critical"}`:          1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="inaccurate",severity="critical"}`:     1,
+		`github_alerts_closed_total{family="dependabot",org="acme",reason="tolerable_risk",severity="critical"}`: 1,
+		"github_alerts_time_to_remediate_seconds_sum" + critical:                                                 302400,
+		"github_alerts_time_to_remediate_seconds_count" + critical:                                               2,
+		"github_alerts_time_to_remediate_seconds_bucket" + critical + "{le=86400}":                               1,
+		"github_alerts_time_to_remediate_seconds_bucket" + critical + "{le=604800}":                              2,
+		"github_alerts_time_to_remediate_seconds_bucket" + critical + "{le=2.592e+06}":                           2,
+	}
+	series := scrape(t, constMetrics(got))
+	for k, v := range counted {
+		if series[k].value != v {
+			t.Errorf("%s = %g, want %g", k, series[k].value, v)
+		}
+	}
+	flow := 0
+	for k, v := range series {
+		if !v.cumulative {
+			continue
+		}
+		flow++
+		if _, ok := counted[k]; !ok && v.value != 0 && !strings.Contains(k, "{le=") {
+			t.Errorf("%s = %g, want 0", k, v.value)
+		}
+	}
+	// 4 severities: opened, reopened, 7 reasons, and a histogram of 7 bounds, sum and count.
+	if want := 4*(1+1+7) + 4*9; flow != want {
+		t.Errorf("%d flow series, want %d", flow, want)
+	}
+	if problems, err := lintProblems(constMetrics(got)); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", err, problems)
 	}
 }
@@ -157,4 +181,19 @@ func TestAlertSetInternsTuples(t *testing.T) {
 	if a, b := s.repoKey(0, "old-name"), s.repoKey(0, "old-name"); a >= 0 || a != b || s.repoKey(0, "other") == a || s.repoKey(42, "x") != 42 {
 		t.Fatal("repository stand-in keys are not stable, negative and distinct")
 	}
+}
+
+// lintProblems runs promlint over c, less the one problem the metric contract accepts:
+// github_alerts_open_by_age is a gauge per age bound and carries le as buckets do, so
+// that histogram_quantile reads it.
+func lintProblems(c prometheus.Collector) ([]promlint.Problem, error) {
+	problems, err := testutil.CollectAndLint(c)
+	kept := problems[:0]
+	for _, p := range problems {
+		if p.Metric == "github_alerts_open_by_age" && strings.Contains(p.Text, `"le" label`) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept, err
 }

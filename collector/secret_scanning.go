@@ -80,12 +80,16 @@ func secretScanningWalk(kind, key, query string) *alertListing[secretScanningAle
 			if state == "open" {
 				resolution = ""
 			}
-			return alertFields{
+			f := alertFields{
 				key:     alertKey{Number: a.Number},
 				labels:  []string{a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, kind, state},
-				created: a.CreatedAt, updated: a.UpdatedAt, closed: a.ResolvedAt,
+				created: a.CreatedAt, updated: a.UpdatedAt,
 				falsePositive: resolution == "false_positive",
 			}
+			if state == "resolved" { // resolved_at goes back to null on reopening
+				f.closed, f.reason = firstTime(a.ResolvedAt, a.UpdatedAt), closeReason(resolution)
+			}
+			return f
 		},
 	}
 }
@@ -126,6 +130,9 @@ func secretScanningMetrics(t *Target) ([]prometheus.Metric, error) {
 		set, ok := t.alerts[key]
 		if !ok || set == nil {
 			continue
+		}
+		if set.Flow != nil {
+			merged.Flow.add(set.Flow)
 		}
 		offset := uint32(len(merged.Tuples))
 		merged.Tuples = append(merged.Tuples, set.Tuples...)

@@ -97,7 +97,7 @@ func TestDemoServesAllFamilies(t *testing.T) {
 		"github_secret_scanning_pattern_false_positive_ratio", "github_secret_scanning_pattern_bypass_ratio",
 		"github_secret_scanning_pattern_push_protection_enabled", "github_code_security_configuration_info",
 		"github_code_security_configuration_setting", "github_code_security_configuration_repositories",
-		"github_code_scanning_last_analysis_timestamp_seconds", "github_alerts_open_age_seconds",
+		"github_code_scanning_last_analysis_timestamp_seconds", "github_alerts_open_by_age", "github_alerts_opened_total",
 		"github_alerts_time_to_remediate_seconds", "github_alerts_sla_breached", "github_exporter_tracked_alerts",
 	}
 	// The analyses run on their own schedule, right after the first collection.

@@ -14,7 +14,8 @@ import (
 type churner struct {
 	gen      *generator
 	rng      *rand.Rand
-	quietRng *rand.Rand // reclassify.go
+	quietRng *rand.Rand              // reclassify.go
+	events   map[string][]AlertEvent // by lower-case login (events.go)
 }
 
 func newChurner(g *generator) *churner {
@@ -95,18 +96,22 @@ func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
 	case changeClose:
 		if a := find(rng, st.all, (*csRecord).isOpen); a != nil {
 			a.fix(now)
+			ch.log(o, csEvent(a, "fixed"))
 			st.invalidate()
 			return
 		}
 	case changeDismiss:
 		if a := find(rng, st.all, (*csRecord).isOpen); a != nil {
 			a.dismiss(now, pickOne(rng, csDismissReasons))
+			ch.log(o, csEvent(a, "dismissed"))
 			st.invalidate()
 			return
 		}
 	case changeReopen:
 		if a := find(rng, st.all, (*csRecord).isClosed); a != nil {
+			action := reopenAction(a.State)
 			a.reopen(now)
+			ch.log(o, csEvent(a, action))
 			st.invalidate()
 			return
 		}
@@ -114,6 +119,7 @@ func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
 	if i := o.pickRepo(rng, famCodeScanning); i >= 0 {
 		a := newCodeScanning(rng, o.repos[i], now)
 		st.add(&a)
+		ch.log(o, csEvent(&a, "created"))
 	}
 }
 
@@ -123,6 +129,7 @@ func (ch *churner) dependabot(o *org, kind change, now time.Time) {
 	case changeClose:
 		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
 			a.fix(now)
+			ch.log(o, depEvent(a, "fixed"))
 			st.invalidate()
 			return
 		}
@@ -130,15 +137,19 @@ func (ch *churner) dependabot(o *org, kind change, now time.Time) {
 		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
 			if rng.Float64() < 0.3 {
 				a.autoDismiss(now)
+				ch.log(o, depEvent(a, "auto_dismissed"))
 			} else {
 				a.dismiss(now, pickOne(rng, depDismissReasons))
+				ch.log(o, depEvent(a, "dismissed"))
 			}
 			st.invalidate()
 			return
 		}
 	case changeReopen:
 		if a := find(rng, st.all, (*depRecord).isClosed); a != nil {
+			action := reopenAction(a.State)
 			a.reopen(now)
+			ch.log(o, depEvent(a, action))
 			st.invalidate()
 			return
 		}
@@ -146,6 +157,12 @@ func (ch *churner) dependabot(o *org, kind change, now time.Time) {
 	if i := o.pickRepo(rng, famDependabot); i >= 0 {
 		a := ch.gen.newDependabot(rng, o.repos[i], now)
 		st.add(&a)
+		ch.log(o, depEvent(&a, "created"))
+		// GitHub's preset rule dismisses low-impact development dependencies at creation.
+		if a.Scope == "development" && rng.Float64() < 0.5 {
+			a.autoDismiss(now)
+			ch.log(o, depEvent(&a, "auto_dismissed"))
+		}
 	}
 }
 
@@ -159,12 +176,14 @@ func (ch *churner) secretScanning(o *org, kind change, now time.Time) {
 				resolution = pickOne(rng, ssResolutions)
 			}
 			a.resolve(now, resolution)
+			ch.log(o, ssEvent(a, "resolved"))
 			st.invalidate()
 			return
 		}
 	case changeReopen:
 		if a := find(rng, st.all, (*ssRecord).isClosed); a != nil {
 			a.reopen(now)
+			ch.log(o, ssEvent(a, "reopened"))
 			st.invalidate()
 			return
 		}
@@ -172,6 +191,7 @@ func (ch *churner) secretScanning(o *org, kind change, now time.Time) {
 	if i := o.pickRepo(rng, famSecretScanning); i >= 0 {
 		a := newSecretScanning(rng, o.repos[i], now)
 		st.add(&a)
+		ch.log(o, ssEvent(&a, "created"))
 	}
 }
 

@@ -45,16 +45,25 @@ func (a *csRecord) ident() (string, int) { return a.Repo, a.Number }
 func (a *csRecord) isOpen() bool         { return a.State == "open" }
 func (a *csRecord) isClosed() bool       { return a.State == "fixed" || a.State == "dismissed" }
 
+// fixed_at is "the first time that the alert was not detected in an analysis" (changelog
+// 2021-12-10): an alert fixed, reintroduced and fixed again keeps its first fixed_at, on
+// every later state too. updated_at is the alert's most recent state change (introduced,
+// fixed, dismissed, reopened or reintroduced; changelog 2023-08-07).
 func (a *csRecord) fix(t time.Time) {
-	a.State, a.FixedAt, a.DismissedAt, a.DismissedReason, a.UpdatedAt = "fixed", ptr(t), nil, "", t
+	if a.FixedAt == nil {
+		a.FixedAt = ptr(t)
+	}
+	a.State, a.DismissedAt, a.DismissedReason, a.UpdatedAt = "fixed", nil, "", t
 }
 
 func (a *csRecord) dismiss(t time.Time, reason string) {
-	a.State, a.FixedAt, a.DismissedAt, a.DismissedReason, a.UpdatedAt = "dismissed", nil, ptr(t), reason, t
+	a.State, a.DismissedAt, a.DismissedReason, a.UpdatedAt = "dismissed", ptr(t), reason, t
 }
 
+// reopen is a user's reopening of a dismissed alert or an analysis reintroducing a fixed
+// one: dismissed_at and dismissed_reason go back to null, fixed_at stays.
 func (a *csRecord) reopen(t time.Time) {
-	a.State, a.FixedAt, a.DismissedAt, a.DismissedReason, a.UpdatedAt = "open", nil, nil, "", t
+	a.State, a.DismissedAt, a.DismissedReason, a.UpdatedAt = "open", nil, "", t
 }
 
 // CodeScanningAlerts returns copies of org's code scanning alerts, ordered by

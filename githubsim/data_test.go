@@ -71,13 +71,27 @@ func TestGroundTruthInvariants(t *testing.T) {
 			}
 		}
 	}
+	// fixed_at is the first fix: an alert reintroduced since keeps it, in any state.
+	reintroduced := 0
+	checkFixed := func(id string, created, updated time.Time, fixed *time.Time, state string) *time.Time {
+		if fixed == nil {
+			return nil
+		}
+		if fixed.Before(created) || fixed.After(updated) {
+			t.Errorf("%s: %s, fixed %s, created %s, updated %s", id, state, fixed, created, updated)
+		}
+		if !fixed.Equal(updated) {
+			reintroduced++
+		}
+		return nil // checked here, not by checkTimes
+	}
 
 	cs := s.CodeScanningAlerts("acme")
 	checkCount(t, "code scanning", len(cs), specs[0].CodeScanning)
 	checkNumbering(t, "code scanning", cs, func(a CodeScanningAlert) (string, int) { return a.Repo, a.Number })
 	for _, a := range cs {
-		checkTimes(csID(a), a.CreatedAt, a.UpdatedAt, a.FixedAt, a.DismissedAt)
-		if (a.State == "fixed") != (a.FixedAt != nil) || (a.State == "dismissed") != (a.DismissedAt != nil || a.DismissedReason == "") && a.State == "dismissed" {
+		checkTimes(csID(a), a.CreatedAt, a.UpdatedAt, checkFixed(csID(a), a.CreatedAt, a.UpdatedAt, a.FixedAt, a.State), a.DismissedAt)
+		if a.State == "fixed" && a.FixedAt == nil || (a.State == "dismissed") != (a.DismissedAt != nil || a.DismissedReason == "") && a.State == "dismissed" {
 			t.Errorf("%s: state %q fixed %v dismissed %v %q", csID(a), a.State, a.FixedAt, a.DismissedAt, a.DismissedReason)
 		}
 	}
@@ -86,8 +100,8 @@ func TestGroundTruthInvariants(t *testing.T) {
 	checkCount(t, "dependabot", len(dep), specs[0].Dependabot)
 	checkNumbering(t, "dependabot", dep, func(a DependabotAlert) (string, int) { return a.Repo, a.Number })
 	for _, a := range dep {
-		checkTimes(depID(a), a.CreatedAt, a.UpdatedAt, a.FixedAt, a.DismissedAt, a.AutoDismissedAt)
-		if (a.State == "fixed") != (a.FixedAt != nil) || (a.State == "dismissed") != (a.DismissedAt != nil) ||
+		checkTimes(depID(a), a.CreatedAt, a.UpdatedAt, checkFixed(depID(a), a.CreatedAt, a.UpdatedAt, a.FixedAt, a.State), a.DismissedAt, a.AutoDismissedAt)
+		if a.State == "fixed" && a.FixedAt == nil || (a.State == "dismissed") != (a.DismissedAt != nil) ||
 			(a.State == "auto_dismissed") != (a.AutoDismissedAt != nil) {
 			t.Errorf("%s: state %q with fixed %v dismissed %v auto %v", depID(a), a.State, a.FixedAt, a.DismissedAt, a.AutoDismissedAt)
 		}
@@ -101,6 +115,9 @@ func TestGroundTruthInvariants(t *testing.T) {
 		if (a.State == "resolved") != (a.ResolvedAt != nil) || (a.State == "resolved") != (a.Resolution != "") {
 			t.Errorf("%s: state %q resolution %q resolved %v", ssID(a), a.State, a.Resolution, a.ResolvedAt)
 		}
+	}
+	if reintroduced == 0 {
+		t.Error("no alert was fixed, reintroduced and closed again (fixed_at before updated_at)")
 	}
 }
 

@@ -54,12 +54,26 @@ func (a *depRecord) set(state string, t time.Time, fixed, dismissed, auto *time.
 	a.State, a.FixedAt, a.DismissedAt, a.AutoDismissedAt, a.DismissedReason, a.UpdatedAt = state, fixed, dismissed, auto, reason, t
 }
 
-func (a *depRecord) fix(t time.Time) { a.set("fixed", t, ptr(t), nil, nil, "") }
-func (a *depRecord) dismiss(t time.Time, reason string) {
-	a.set("dismissed", t, nil, ptr(t), nil, reason)
+// fix keeps the first fixed_at of an alert reintroduced and fixed again, as code scanning
+// documents for its fixed_at; Dependabot's documentation is silent, so the simulator takes
+// the reading that is harder on a client. updated_at moves on every state change only.
+func (a *depRecord) fix(t time.Time) {
+	fixed := a.FixedAt
+	if fixed == nil {
+		fixed = ptr(t)
+	}
+	a.set("fixed", t, fixed, nil, nil, "")
 }
-func (a *depRecord) autoDismiss(t time.Time) { a.set("auto_dismissed", t, nil, nil, ptr(t), "") }
-func (a *depRecord) reopen(t time.Time)      { a.set("open", t, nil, nil, nil, "") }
+func (a *depRecord) dismiss(t time.Time, reason string) {
+	a.set("dismissed", t, a.FixedAt, ptr(t), nil, reason)
+}
+
+// autoDismiss is an auto-triage rule closing the alert, often the moment it is created.
+func (a *depRecord) autoDismiss(t time.Time) { a.set("auto_dismissed", t, a.FixedAt, nil, ptr(t), "") }
+
+// reopen is a user's reopening of a dismissed alert, the rule's auto-reopening of an
+// auto-dismissed one, or GitHub reintroducing a fixed one: fixed_at stays.
+func (a *depRecord) reopen(t time.Time) { a.set("open", t, a.FixedAt, nil, nil, "") }
 
 // DependabotAlerts returns copies of org's Dependabot alerts, ordered by
 // repository and number.

@@ -46,10 +46,29 @@ func codeScanningHistory(rng *rand.Rand, a *csRecord, now time.Time) {
 			a.UpdatedAt = closeTime(rng, a.CreatedAt, now)
 		}
 	case x < 0.83:
-		a.fix(closeTime(rng, a.CreatedAt, now))
+		a.fix(reintroduced(rng, a, a.CreatedAt, now))
 	default:
-		a.dismiss(closeTime(rng, a.CreatedAt, now), pickOne(rng, csDismissReasons))
+		a.dismiss(reintroduced(rng, a, a.CreatedAt, now), pickOne(rng, csDismissReasons))
 	}
+}
+
+// reintroducible is a code scanning or Dependabot alert, for reintroduced.
+type reintroducible interface {
+	fix(time.Time)
+	reopen(time.Time)
+}
+
+// reintroduced returns when an alert created at created was last closed. One in eight was
+// fixed, reintroduced and only then closed for good: its fixed_at stays the first fix.
+func reintroduced(rng *rand.Rand, a reintroducible, created, now time.Time) time.Time {
+	closed := closeTime(rng, created, now)
+	if rng.Float64() >= 0.125 {
+		return closed
+	}
+	fixed := closeTime(rng, created, closed)
+	a.fix(fixed)
+	a.reopen(fixed.Add(closed.Sub(fixed) / 2).Truncate(time.Second))
+	return closed
 }
 
 func (g *generator) dependabot(o *org, n int) {
@@ -95,11 +114,17 @@ func dependabotHistory(rng *rand.Rand, a *depRecord, now time.Time) {
 			a.UpdatedAt = closeTime(rng, a.CreatedAt, now)
 		}
 	case x < 0.78:
-		a.fix(closeTime(rng, a.CreatedAt, now))
+		a.fix(reintroduced(rng, a, a.CreatedAt, now))
 	case x < 0.92:
-		a.dismiss(closeTime(rng, a.CreatedAt, now), pickOne(rng, depDismissReasons))
+		a.dismiss(reintroduced(rng, a, a.CreatedAt, now), pickOne(rng, depDismissReasons))
 	default:
-		a.autoDismiss(closeTime(rng, a.CreatedAt, now))
+		// GitHub's preset rule dismisses development dependencies at creation; a custom
+		// rule added later dismisses alerts that were open until then.
+		at := closeTime(rng, a.CreatedAt, now)
+		if a.Scope == "development" {
+			at = a.CreatedAt
+		}
+		a.autoDismiss(at)
 	}
 }
 

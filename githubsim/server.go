@@ -192,8 +192,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		endpoint = "unknown" // e.g. the mux's redirect of an unclean path
 	}
-	rw := &statusWriter{ResponseWriter: w}
-	defer func() { s.record(endpoint, rw.status) }()
+	// Counted when the status goes out, before the body: a client that has read the
+	// whole answer finds it in Stats.
+	rw := &statusWriter{ResponseWriter: w, sent: func(status int) { s.record(endpoint, status) }}
+	defer func() {
+		if rw.status == 0 {
+			s.record(endpoint, 0) // no response
+		}
+	}()
 	if !sleep(r, s.cfg.Latency) {
 		return // client gone
 	}
@@ -271,20 +277,26 @@ func (s *Server) countRateLimited() {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	sent   func(status int) // called once, with the first status
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.setStatus(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.setStatus(http.StatusOK)
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) setStatus(code int) {
+	if w.status == 0 {
+		w.status = code
+		if w.sent != nil {
+			w.sent(code)
+		}
+	}
 }
 
 // Unwrap lets http.ResponseController reach the connection (ResetConnection).

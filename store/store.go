@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -29,6 +30,9 @@ var ErrNotExist = errors.New("no state file")
 type File struct {
 	Path    string
 	Version uint32
+	// Older are earlier versions Load accepts too: the caller reads their payload
+	// (Save always writes Version).
+	Older []uint32
 	// Now is a test hook for the name of a set-aside file; default time.Now.
 	Now func() time.Time
 }
@@ -70,7 +74,8 @@ func (f *File) Save(payload []byte) error {
 
 // Load returns the payload of the file. A missing file is ErrNotExist. A file that is
 // not a state file, has another version, or fails its checksum is renamed aside (the
-// returned error says where) so that it is neither used nor overwritten.
+// returned error says where) so that it is neither used nor overwritten. A version in
+// Older is loaded like the current one.
 func (f *File) Load() ([]byte, error) {
 	b, err := os.ReadFile(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -99,7 +104,7 @@ func (f *File) check(b []byte) ([]byte, string) {
 	if len(b) < headerLen || !bytes.Equal(b[:8], magic) {
 		return nil, "foreign"
 	}
-	if v := binary.BigEndian.Uint32(b[8:]); v != f.Version {
+	if v := binary.BigEndian.Uint32(b[8:]); v != f.Version && !slices.Contains(f.Older, v) {
 		return nil, fmt.Sprintf("version-%d", v)
 	}
 	n := binary.BigEndian.Uint64(b[12:])

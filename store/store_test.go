@@ -82,3 +82,25 @@ func TestSaveIntoMissingDirectoryFails(t *testing.T) {
 		t.Fatal("no error")
 	}
 }
+
+// TestOlderVersions: a file of a version in Older is loaded, one of another version is
+// set aside; Save writes the current version.
+func TestOlderVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	if err := (&File{Path: path, Version: 1}).Save([]byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	f := &File{Path: path, Version: 2, Older: []uint32{1}}
+	if got, err := f.Load(); err != nil || string(got) != "v1" {
+		t.Fatalf("Load of a version 1 file = %q, %v", got, err)
+	}
+	if err := f.Save([]byte("v2")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := (&File{Path: path, Version: 2}).Load(); err != nil || string(got) != "v2" {
+		t.Fatalf("Load after Save = %q, %v; want version 2", got, err)
+	}
+	if _, err := (&File{Path: path, Version: 3, Older: []uint32{1}}).Load(); err == nil {
+		t.Fatal("a version 2 file loaded as version 3 accepting only 1")
+	}
+}
