@@ -251,8 +251,8 @@ var (
 var (
 	openByAgeDesc = prometheus.NewDesc(
 		"github_alerts_open_by_age",
-		"Open alerts whose age (now minus creation) is at most le seconds, by alert family and severity, refreshed on schedule.",
-		[]string{"org", "family", "severity", "le"}, nil)
+		"Open alerts whose age (now minus creation) is at most max_age seconds, by alert family and severity, refreshed on schedule.",
+		[]string{"org", "family", "severity", "max_age"}, nil)
 	remediateDesc = prometheus.NewDesc(
 		"github_alerts_time_to_remediate_seconds",
 		"Seconds from creation to the last closing of each remediation the exporter has seen (fixed, dismissed or resolved; false positives and auto-dismissals left out; on its first walk: every closed alert found), by alert family and severity; kept across restarts, refreshed on schedule.",
