@@ -51,6 +51,7 @@ func (a *codeScanningAlert) fields() alertFields {
 		severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
 		closed:        firstTime(a.FixedAt, a.DismissedAt),
 		falsePositive: orDefault(a.DismissedReason, "") == "false positive",
+		detail:        alertDetail{Reason: closingReason(state, a.DismissedReason), EPSS: -1},
 	}
 }
 

@@ -25,13 +25,19 @@ type dependabotAlert struct {
 		Package struct {
 			Ecosystem *string `json:"ecosystem"`
 		} `json:"package"`
-		Scope *string `json:"scope"`
+		Scope        *string `json:"scope"`
+		Relationship *string `json:"relationship"`
 	} `json:"dependency"`
 	SecurityAdvisory struct {
-		Severity *string `json:"severity"`
+		Severity *string    `json:"severity"`
+		GHSAID   *string    `json:"ghsa_id"`
+		EPSS     *epssScore `json:"epss"`
 	} `json:"security_advisory"`
 	SecurityVulnerability struct {
-		Severity *string `json:"severity"`
+		Severity            *string `json:"severity"`
+		FirstPatchedVersion *struct {
+			Identifier *string `json:"identifier"`
+		} `json:"first_patched_version"`
 	} `json:"security_vulnerability"`
 	inRepository
 	Number          int64      `json:"number"`
@@ -44,7 +50,7 @@ type dependabotAlert struct {
 }
 
 var dependabotListing = &alertListing[dependabotAlert]{
-	spec:     familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5},
+	spec:     familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5, extra: dependabotRisk},
 	endpoint: "/orgs/{org}/dependabot/alerts",
 	query:    "per_page=100",
 	repo:     repositoryOf[dependabotAlert],
@@ -58,8 +64,25 @@ var dependabotListing = &alertListing[dependabotAlert]{
 			closed: firstTime(a.FixedAt, a.DismissedAt, a.AutoDismissedAt),
 			// "inaccurate" is Dependabot's dismissal for an alert that does not apply.
 			falsePositive: orDefault(a.DismissedReason, "") == "inaccurate",
+			detail:        a.detail(state),
 		}
 	},
+}
+
+// detail is what the EPSS, patch, relationship and top-advisory metrics need.
+func (a *dependabotAlert) detail(state string) alertDetail {
+	patched := a.SecurityVulnerability.FirstPatchedVersion
+	relationship := orDefault(a.Dependency.Relationship, "unknown")
+	if relationship != "direct" && relationship != "transitive" {
+		relationship = "unknown" // also GitHub's "inconclusive"
+	}
+	return alertDetail{
+		Reason:       closingReason(state, a.DismissedReason),
+		Advisory:     orDefault(a.SecurityAdvisory.GHSAID, ""),
+		EPSS:         a.SecurityAdvisory.EPSS.value(),
+		Patched:      patched != nil && orDefault(patched.Identifier, "") != "",
+		Relationship: relationship,
+	}
 }
 
 // severity is the advisory's severity in REST's lowercase spelling ("medium", never GraphQL's "MODERATE").
@@ -76,6 +99,7 @@ func (dependabot) Name() string { return "dependabot" }
 func (dependabot) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dependabotAlertsDesc
 	describeAlertFamily(ch)
+	describeDependabotRisk(ch)
 }
 
 func (dependabot) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {

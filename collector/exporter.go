@@ -49,6 +49,9 @@ type Config struct {
 	Filter  RepoFilter
 	SLA     SLA   // nil: DefaultSLA
 	Walks   Walks // zero: daily full walks, a 5m margin
+	// TopAdvisories is how many advisories github_dependabot_top_advisory_open_alerts
+	// shows per organization; 0: DefaultTopAdvisories.
+	TopAdvisories int
 	// StatePath, when not empty, names the file that keeps the alert records across
 	// restarts: loaded by New, saved after each Run.
 	StatePath string
@@ -116,7 +119,7 @@ func New(cfg Config) (*Exporter, error) {
 	}
 	for _, org := range cfg.Orgs {
 		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, now: e.now}
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {

@@ -86,6 +86,7 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 	set := newAlertSet()
 	set.RepoNames = old.RepoNames
 	set.HighWater = old.HighWater
+	set.Bypasses = old.Bypasses
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]

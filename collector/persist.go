@@ -85,6 +85,9 @@ func (e *Exporter) load() error {
 			if !ok || set == nil {
 				continue
 			}
+			if len(set.Records) > 0 && len(set.Details) == 0 {
+				set.LastFull = 0 // a state from before details were kept: the next walk reads them all
+			}
 			metrics, err := set.metrics(spec, t, t.SLA, now)
 			if err != nil {
 				return fmt.Errorf("restoring %s of %s: %w", family, org, err)

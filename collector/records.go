@@ -23,7 +23,8 @@ type alertRecord struct {
 	Created       int64
 	Updated       int64
 	Closed        int64
-	FalsePositive bool // closed as a false positive: left out of time to remediate
+	FalsePositive bool   // closed as a false positive: left out of time to remediate
+	Detail        uint32 // 1 + index into alertSet.Details; 0: none known (details.go)
 }
 
 // labelTuple is an interned set of an alert's label values: the family's labels after
@@ -42,6 +43,12 @@ type familySpec struct {
 	name   string
 	desc   *prometheus.Desc
 	labels int
+	// extra, when set, derives the family's further metrics from the records of kept
+	// tuples (keep is indexed by Tuple), e.g. Dependabot's EPSS bands (details.go).
+	extra func(s *alertSet, t *Target, keep []bool) ([]prometheus.Metric, error)
+	// openLabels, when set, turns the label values of a closed alert into those it had
+	// while open, besides the state: secret scanning's resolution (history.go).
+	openLabels func(values []string)
 }
 
 // alertFields is one alert as a family's listing describes it.
@@ -53,6 +60,8 @@ type alertFields struct {
 	updated       githubTime
 	closed        githubTime
 	falsePositive bool
+	detail        alertDetail // what the family's further metrics need (details.go)
+	bypassedAt    githubTime  // secret scanning: when push protection was bypassed
 }
 
 // alertSet is one organization's alerts of one family, with what incremental and
@@ -70,8 +79,14 @@ type alertSet struct {
 	Incremental bool
 	// Pages remembers, per listing page URL, its validator and the alerts it held.
 	Pages map[string]cachedPage
+	// Details are the interned alertDetail values records point to (details.go).
+	Details []alertDetail
+	// Bypasses holds, per alert ever seen with push protection bypassed, when it was
+	// bypassed: the bypass counter, carried from walk to walk so that it never decreases.
+	Bypasses map[alertKey]int64
 
-	tupleIndex map[string]uint32
+	tupleIndex  map[string]uint32
+	detailIndex map[alertDetail]uint32
 }
 
 // cachedPage is what a 304 for a page URL stands for.
@@ -138,8 +153,9 @@ func (s *alertSet) put(a alertFields) error {
 	}
 	s.Records[a.key] = alertRecord{
 		Tuple: i, Created: a.created.unixSeconds(), Updated: a.updated.unixSeconds(),
-		Closed: a.closed.unixSeconds(), FalsePositive: a.falsePositive,
+		Closed: a.closed.unixSeconds(), FalsePositive: a.falsePositive, Detail: s.internDetail(a.detail),
 	}
+	s.noteBypass(a)
 	return nil
 }
 
@@ -166,6 +182,7 @@ func (s *alertSet) copyFrom(old *alertSet, keys []alertKey) error {
 			return err
 		}
 		r.Tuple = i
+		r.Detail = s.internDetail(old.detail(r))
 		s.Records[k] = r
 	}
 	return nil
@@ -302,6 +319,13 @@ func (s *alertSet) metrics(f familySpec, t *Target, sla SLA, now time.Time) ([]p
 			return nil, err
 		}
 		out = append(out, m)
+	}
+	if f.extra != nil {
+		more, err := f.extra(s, t, keep)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
 	}
 	tracked, err := prometheus.NewConstMetric(trackedDesc, prometheus.GaugeValue, float64(len(s.Records)), t.Org, family)
 	if err != nil {

@@ -29,10 +29,16 @@ type secretScanningAlert struct {
 	CreatedAt  githubTime `json:"created_at"`
 	UpdatedAt  githubTime `json:"updated_at"`
 	ResolvedAt githubTime `json:"resolved_at"`
+	// Exposure. push_protection_bypassed_by (who bypassed) is deliberately not decoded.
+	PushProtectionBypassed   bool       `json:"push_protection_bypassed"`
+	PushProtectionBypassedAt githubTime `json:"push_protection_bypassed_at"`
+	PubliclyLeaked           bool       `json:"publicly_leaked"`
+	MultiRepo                bool       `json:"multi_repo"`
 }
 
 var secretScanningListing = &alertListing[secretScanningAlert]{
-	spec:     familySpec{name: "secret_scanning", desc: secretScanningAlertsDesc, labels: 5},
+	spec: familySpec{name: "secret_scanning", desc: secretScanningAlertsDesc, labels: 5, extra: secretExposure,
+		openLabels: func(values []string) { values[len(values)-2] = "" }}, // no resolution while open
 	endpoint: "/orgs/{org}/secret-scanning/alerts",
 	// An empty after= asks GitHub for cursor links; page-number links are followed too.
 	query: "per_page=100&after=",
@@ -48,6 +54,11 @@ var secretScanningListing = &alertListing[secretScanningAlert]{
 			labels:  []string{a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, state},
 			created: a.CreatedAt, updated: a.UpdatedAt, closed: a.ResolvedAt,
 			falsePositive: resolution == "false_positive",
+			detail: alertDetail{
+				Reason: closingReason(state, a.Resolution), Bypassed: a.PushProtectionBypassed,
+				PubliclyLeaked: a.PubliclyLeaked, MultiRepo: a.MultiRepo,
+			},
+			bypassedAt: a.PushProtectionBypassedAt,
 		}
 	},
 }
@@ -57,6 +68,7 @@ func (secretScanning) Name() string { return "secret_scanning" }
 func (secretScanning) Describe(ch chan<- *prometheus.Desc) {
 	ch <- secretScanningAlertsDesc
 	describeAlertFamily(ch)
+	describeSecretExposure(ch)
 }
 
 func (secretScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {

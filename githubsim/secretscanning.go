@@ -20,6 +20,7 @@ type SecretScanningAlert struct {
 	Validity               string // active, inactive, unknown; "" → field absent
 	PushProtectionBypassed bool
 	PubliclyLeaked         bool
+	MultiRepo              bool // found in more than one repository
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 	ResolvedAt             *time.Time
@@ -61,6 +62,7 @@ func (s *Server) SecretScanningAlerts(login string) []SecretScanningAlert {
 		func(r *ssRecord) SecretScanningAlert {
 			a := r.SecretScanningAlert
 			a.ResolvedAt = clone(a.ResolvedAt)
+			a.MultiRepo = r.multiRepo()
 			return a
 		})
 }
@@ -201,7 +203,7 @@ func (c *call) secretScanningJSON(a *ssRecord) ssAlertJSON {
 		PushProtectionBypassed: a.PushProtectionBypassed,
 		Validity:               a.Validity,
 		PubliclyLeaked:         a.PubliclyLeaked,
-		MultiRepo:              h%20 == 0,
+		MultiRepo:              a.multiRepo(),
 		FirstLocationDetected: firstLocation{
 			Path: secretPaths[(h>>12)%uint64(len(secretPaths))], StartLine: line, EndLine: line,
 			StartColumn: 1 + int(h>>20)%30, EndColumn: 1 + int(h>>20)%30 + len(secret),
@@ -221,6 +223,12 @@ func (c *call) secretScanningJSON(a *ssRecord) ssAlertJSON {
 		j.PushProtectionBypassedAt = ptr(timestamp(a.CreatedAt))
 	}
 	return j
+}
+
+// multiRepo reports whether the alert's secret was also found in other repositories:
+// one alert in twenty, by a hash of the alert, leaving the random streams as they were.
+func (a *ssRecord) multiRepo() bool {
+	return hashString(fmt.Sprint(a.repo.id, "/secret/", a.Number))%20 == 0
 }
 
 // fakeSecret is a deterministic string that looks like a secret of type t.
