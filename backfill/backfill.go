@@ -1,0 +1,248 @@
+// Package backfill writes the past of the exporter's alert series, reconstructed from
+// its per-alert records (collector.History), as an OpenMetrics file that
+// `promtool tsdb create-blocks-from openmetrics FILE DIR` turns into Prometheus blocks:
+// the trend panels then show the past year on the day the exporter is installed.
+//
+// Each sample time gets exactly the series the exporter would have served then, by the
+// same labels (the collector derives them), plus the flow counters
+// github_alerts_opened_total and github_alerts_closed_total.
+package backfill
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/github-security-exporter/github-security-exporter/collector"
+)
+
+// Options say which past to write.
+type Options struct {
+	Days int           // how many days before End; default 365
+	Step time.Duration // time between two samples of a series; default 1h
+	// End is the latest sample time; default now. Samples fall on multiples of Step since
+	// the Unix epoch, so that range queries aligned to the step find them.
+	End time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Days <= 0 {
+		o.Days = 365
+	}
+	if o.Step <= 0 {
+		o.Step = time.Hour
+	}
+	if o.End.IsZero() {
+		o.End = time.Now()
+	}
+	return o
+}
+
+// Times returns the sample times: multiples of Step from Days before End to End.
+func (o Options) Times() []time.Time {
+	o = o.withDefaults()
+	step := int64(o.Step.Seconds())
+	end := o.End.Unix() / step * step
+	start := o.End.Add(-time.Duration(o.Days) * 24 * time.Hour).Unix()
+	start = (start + step - 1) / step * step
+	var times []time.Time
+	for t := start; t <= end; t += step {
+		times = append(times, time.Unix(t, 0).UTC())
+	}
+	return times
+}
+
+// Write reconstructs the series of every history at each sample time and writes them
+// as OpenMetrics: each metric family once, each series' samples together and in time
+// order, then "# EOF". The exporter's own health series are not part of the past.
+func Write(w io.Writer, histories []*collector.History, opts Options) error {
+	times := opts.Times()
+	acc := newAccumulator(len(times))
+	current := metricSet{}
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(&current); err != nil {
+		return err
+	}
+	for i, at := range times {
+		current.metrics = current.metrics[:0]
+		for _, h := range histories {
+			ms, err := h.Metrics(at)
+			if err != nil {
+				return fmt.Errorf("reconstructing %s of %s at %s: %w", h.Family, h.Org, at.Format(time.RFC3339), err)
+			}
+			current.metrics = append(current.metrics, ms...)
+		}
+		families, err := reg.Gather()
+		if err != nil {
+			return fmt.Errorf("reconstructing the series at %s: %w", at.Format(time.RFC3339), err)
+		}
+		acc.add(i, families)
+	}
+	bw := bufio.NewWriter(w)
+	if err := acc.write(bw, times); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// metricSet is an unchecked collector of the metrics of one sample time.
+type metricSet struct{ metrics []prometheus.Metric }
+
+func (m *metricSet) Describe(chan<- *prometheus.Desc) {}
+func (m *metricSet) Collect(ch chan<- prometheus.Metric) {
+	for _, x := range m.metrics {
+		ch <- x
+	}
+}
+
+// accumulator holds, per metric family and series, each sample's value at each sample
+// time (NaN: the series did not exist then).
+type accumulator struct {
+	steps    int
+	families map[string]*family
+}
+
+type family struct {
+	name, help string
+	typ        dto.MetricType
+	series     map[string]*series // by labels
+}
+
+// series is one labelled metric: one sample for a gauge or counter; the buckets in
+// ascending order, then _count and _sum, for a histogram.
+type series struct {
+	samples []string    // name and labels of each sample, e.g. `x_bucket{a="1",le="5"}`
+	values  [][]float64 // per sample, per sample time
+}
+
+func newAccumulator(steps int) *accumulator {
+	return &accumulator{steps: steps, families: map[string]*family{}}
+}
+
+func (a *accumulator) add(step int, families []*dto.MetricFamily) {
+	for _, mf := range families {
+		name := mf.GetName()
+		if strings.HasPrefix(name, "github_exporter_") {
+			continue // the exporter's health: not something the past had
+		}
+		f, ok := a.families[name]
+		if !ok {
+			f = &family{name: name, help: mf.GetHelp(), typ: mf.GetType(), series: map[string]*series{}}
+			a.families[name] = f
+		}
+		for _, m := range mf.GetMetric() {
+			labels := m.GetLabel()
+			var values []float64
+			var names []string
+			switch f.typ {
+			case dto.MetricType_HISTOGRAM:
+				h := m.GetHistogram()
+				for _, b := range h.GetBucket() {
+					if math.IsInf(b.GetUpperBound(), 1) {
+						continue // written below from the count
+					}
+					names = append(names, sample(name+"_bucket", labels, "le", formatFloat(b.GetUpperBound())))
+					values = append(values, float64(b.GetCumulativeCount()))
+				}
+				names = append(names, sample(name+"_bucket", labels, "le", "+Inf"), sample(name+"_count", labels, "", ""), sample(name+"_sum", labels, "", ""))
+				values = append(values, float64(h.GetSampleCount()), float64(h.GetSampleCount()), h.GetSampleSum())
+			case dto.MetricType_COUNTER:
+				names, values = []string{sample(name, labels, "", "")}, []float64{m.GetCounter().GetValue()}
+			default:
+				names, values = []string{sample(name, labels, "", "")}, []float64{m.GetGauge().GetValue()}
+			}
+			key := sample("", labels, "", "")
+			s, ok := f.series[key]
+			if !ok {
+				s = &series{samples: names, values: make([][]float64, len(names))}
+				for i := range s.values {
+					s.values[i] = nanSlice(a.steps)
+				}
+				f.series[key] = s
+			}
+			for i, v := range values {
+				s.values[i][step] = v
+			}
+		}
+	}
+}
+
+func nanSlice(n int) []float64 {
+	values := make([]float64, n)
+	for i := range values {
+		values[i] = math.NaN()
+	}
+	return values
+}
+
+// sample is the text of a sample's name and labels, with an extra label (le) last.
+func sample(name string, labels []*dto.LabelPair, extraName, extraValue string) string {
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte('{')
+	for i, l := range labels {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeLabel(&b, l.GetName(), l.GetValue())
+	}
+	if extraName != "" {
+		if len(labels) > 0 {
+			b.WriteByte(',')
+		}
+		writeLabel(&b, extraName, extraValue)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+
+func writeLabel(b *strings.Builder, name, value string) {
+	b.WriteString(name)
+	b.WriteString(`="`)
+	b.WriteString(labelEscaper.Replace(value))
+	b.WriteByte('"')
+}
+
+// formatFloat writes a value as the exporter's text exposition does, so that a bucket's
+// le label is the same in the past as in the live series.
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+var helpEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+
+// write writes each family once, and each series' points in time order: for a
+// histogram, each point's buckets, count and sum together.
+func (a *accumulator) write(w *bufio.Writer, times []time.Time) error {
+	for _, name := range slices.Sorted(maps.Keys(a.families)) {
+		f := a.families[name]
+		familyName := name
+		if f.typ == dto.MetricType_COUNTER {
+			familyName = strings.TrimSuffix(name, "_total") // OpenMetrics: the family has no _total
+		}
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", familyName, helpEscaper.Replace(f.help), familyName, strings.ToLower(f.typ.String()))
+		for _, key := range slices.Sorted(maps.Keys(f.series)) {
+			s := f.series[key]
+			for step, at := range times {
+				for i, sample := range s.samples {
+					if v := s.values[i][step]; !math.IsNaN(v) {
+						fmt.Fprintf(w, "%s %s %d\n", sample, formatFloat(v), at.Unix())
+					}
+				}
+			}
+		}
+	}
+	if _, err := w.WriteString("# EOF\n"); err != nil {
+		return fmt.Errorf("writing the OpenMetrics file: %w", err)
+	}
+	return nil
+}
