@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -22,19 +23,29 @@ type backfillConfig struct {
 	output string
 	step   time.Duration
 	end    string // RFC 3339; "" is now
+	labels map[string]string
 }
 
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
 func addBackfillCommand(app *kingpin.Application, c *backfillConfig) {
+	c.labels = map[string]string{}
 	cmd := app.Command("backfill", "Write the past of the alert series, reconstructed from the alert records, as an OpenMetrics file for `promtool tsdb create-blocks-from openmetrics`. Reads the records of a running exporter's --storage.path (read only), or else collects them from GitHub once with the same flags as the exporter.")
 	cmd.Flag("days", "How many days before --end to write.").Default("365").IntVar(&c.days)
 	cmd.Flag("output", "The OpenMetrics file to write.").Required().StringVar(&c.output)
 	cmd.Flag("step", "Time between two samples of a series: 1h (one per hour) or 24h (one per day).").Default("1h").DurationVar(&c.step)
+	cmd.Flag("label", "A label added to every series, NAME=VALUE; repeatable. Give the job and instance labels Prometheus adds to the live series (e.g. --label=job=github-security-exporter --label=instance=HOST:9816), so that the past continues the live series.").StringMapVar(&c.labels)
 	cmd.Flag("end", "Time of the last sample (RFC 3339), e.g. when Prometheus first scraped the exporter, so the backfill does not overlap the live series. Default: now.").StringVar(&c.end)
 }
 
 // options checks the subcommand's flags.
 func (c *backfillConfig) options() (backfill.Options, error) {
-	opts := backfill.Options{Days: c.days, Step: c.step}
+	opts := backfill.Options{Days: c.days, Step: c.step, Labels: c.labels}
+	for name := range c.labels {
+		if !labelName.MatchString(name) {
+			return opts, fmt.Errorf("--label %q: not a Prometheus label name", name)
+		}
+	}
 	if c.days < 1 {
 		return opts, errors.New("--days must be at least 1")
 	}

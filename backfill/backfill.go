@@ -32,6 +32,9 @@ type Options struct {
 	// End is the latest sample time; default now. Samples fall on multiples of Step since
 	// the Unix epoch, so that range queries aligned to the step find them.
 	End time.Time
+	// Labels are added to every series, e.g. the job and instance labels Prometheus gives
+	// the live series, so that the past and the live samples make one series each.
+	Labels map[string]string
 }
 
 func (o Options) withDefaults() Options {
@@ -67,6 +70,9 @@ func (o Options) Times() []time.Time {
 func Write(w io.Writer, histories []*collector.History, opts Options) error {
 	times := opts.Times()
 	acc := newAccumulator(len(times))
+	for _, name := range slices.Sorted(maps.Keys(opts.Labels)) {
+		acc.extra = append(acc.extra, labelText(name, opts.Labels[name]))
+	}
 	current := metricSet{}
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(&current); err != nil {
@@ -109,6 +115,7 @@ func (m *metricSet) Collect(ch chan<- prometheus.Metric) {
 type accumulator struct {
 	steps    int
 	families map[string]*family
+	extra    []string // labels added to every series, as text
 }
 
 type family struct {
@@ -150,17 +157,17 @@ func (a *accumulator) add(step int, families []*dto.MetricFamily) {
 					if math.IsInf(b.GetUpperBound(), 1) {
 						continue // written below from the count
 					}
-					names = append(names, sample(name+"_bucket", labels, "le", formatFloat(b.GetUpperBound())))
+					names = append(names, a.sample(name+"_bucket", labels, "le", formatFloat(b.GetUpperBound())))
 					values = append(values, float64(b.GetCumulativeCount()))
 				}
-				names = append(names, sample(name+"_bucket", labels, "le", "+Inf"), sample(name+"_count", labels, "", ""), sample(name+"_sum", labels, "", ""))
+				names = append(names, a.sample(name+"_bucket", labels, "le", "+Inf"), a.sample(name+"_count", labels, "", ""), a.sample(name+"_sum", labels, "", ""))
 				values = append(values, float64(h.GetSampleCount()), float64(h.GetSampleCount()), h.GetSampleSum())
 			case dto.MetricType_COUNTER:
-				names, values = []string{sample(name, labels, "", "")}, []float64{m.GetCounter().GetValue()}
+				names, values = []string{a.sample(name, labels, "", "")}, []float64{m.GetCounter().GetValue()}
 			default:
-				names, values = []string{sample(name, labels, "", "")}, []float64{m.GetGauge().GetValue()}
+				names, values = []string{a.sample(name, labels, "", "")}, []float64{m.GetGauge().GetValue()}
 			}
-			key := sample("", labels, "", "")
+			key := a.sample("", labels, "", "")
 			s, ok := f.series[key]
 			if !ok {
 				s = &series{samples: names, values: make([][]float64, len(names))}
@@ -184,34 +191,24 @@ func nanSlice(n int) []float64 {
 	return values
 }
 
-// sample is the text of a sample's name and labels, with an extra label (le) last.
-func sample(name string, labels []*dto.LabelPair, extraName, extraValue string) string {
-	var b strings.Builder
-	b.WriteString(name)
-	b.WriteByte('{')
-	for i, l := range labels {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		writeLabel(&b, l.GetName(), l.GetValue())
+// sample is the text of a sample's name and labels, the added labels after them and an
+// extra label (le) last.
+func (a *accumulator) sample(name string, labels []*dto.LabelPair, extraName, extraValue string) string {
+	parts := make([]string, 0, len(labels)+len(a.extra)+1)
+	for _, l := range labels {
+		parts = append(parts, labelText(l.GetName(), l.GetValue()))
 	}
+	parts = append(parts, a.extra...)
 	if extraName != "" {
-		if len(labels) > 0 {
-			b.WriteByte(',')
-		}
-		writeLabel(&b, extraName, extraValue)
+		parts = append(parts, labelText(extraName, extraValue))
 	}
-	b.WriteByte('}')
-	return b.String()
+	return name + "{" + strings.Join(parts, ",") + "}"
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
 
-func writeLabel(b *strings.Builder, name, value string) {
-	b.WriteString(name)
-	b.WriteString(`="`)
-	b.WriteString(labelEscaper.Replace(value))
-	b.WriteByte('"')
+func labelText(name, value string) string {
+	return name + `="` + labelEscaper.Replace(value) + `"`
 }
 
 // formatFloat writes a value as the exporter's text exposition does, so that a bucket's
