@@ -96,7 +96,11 @@ type SourceStatus struct {
 	Duration       time.Duration
 	Failures       int
 	LastError      string
-	metrics        []prometheus.Metric // from the last successful collection
+	// Trend is, for an alert family, its open alerts (of kept repositories) at each of
+	// the TrendDays days before LastSuccess and at LastSuccess, oldest first,
+	// reconstructed from the records.
+	Trend   []float64
+	metrics []prometheus.Metric // from the last successful collection
 }
 
 // New checks cfg and returns an Exporter with an empty snapshot.
@@ -207,6 +211,7 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	switch {
 	case err == nil:
 		st.Success, st.Available, st.LastSuccess, st.LastError, st.metrics = true, true, e.now(), "", metrics
+		st.Trend = e.targets[org].trend(src.Name(), st.LastSuccess)
 		log.Info("collection finished", "series", len(metrics))
 	case githubapi.IsNotAvailable(err):
 		st.Success, st.Available, st.LastError, st.metrics = false, false, err.Error(), nil

@@ -246,3 +246,21 @@ func (h *History) OpenCounts(times []time.Time) []float64 {
 	}
 	return out
 }
+
+// TrendDays is how many days back SourceStatus.Trend goes.
+const TrendDays = 90
+
+// trend returns the open alerts of an alert family at each of the last TrendDays days
+// and now, nil for a source that keeps no alert records.
+func (t *Target) trend(family string, now time.Time) []float64 {
+	set, ok := t.alerts[family]
+	if _, isFamily := alertFamilies[family]; !ok || !isFamily || set == nil || now.IsZero() {
+		return nil
+	}
+	times := make([]time.Time, TrendDays+1)
+	for i := range times {
+		times[i] = now.Add(-time.Duration(TrendDays-i) * 24 * time.Hour)
+	}
+	h := &History{Org: t.Org, Family: family, set: set, target: t, spec: alertFamilies[family]}
+	return h.OpenCounts(times)
+}

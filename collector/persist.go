@@ -94,7 +94,7 @@ func (e *Exporter) load() error {
 			}
 			e.store(stateKey{org, family}, SourceStatus{
 				Org: org, Collector: family, Ran: true, Success: true, Available: true,
-				LastSuccess: saved.LastSuccess[family], metrics: metrics,
+				LastSuccess: saved.LastSuccess[family], metrics: metrics, Trend: t.trend(family, saved.LastSuccess[family]),
 			})
 		}
 	}
