@@ -16,17 +16,18 @@ func TestSparkline(t *testing.T) {
 		want  []string // in the card of Dependabot
 		not   []string
 	}{{
-		name:  "scaled to the highest count",
-		trend: []float64{0, 5, 10},
+		name:  "scaled between the lowest and the highest count",
+		trend: []float64{100, 105, 110, 100},
 		want: []string{
-			`<polyline points="0.0,35.0 90.0,18.0 180.0,1.0"`,
-			`data-trend="0 5 10"`,
-			`aria-label="Open alerts over the last 2 days: 0 2 days ago, 10 now, at most 10"`,
+			`<polyline points="0.0,35.0 60.0,18.0 120.0,1.0 180.0,35.0"`,
+			`data-trend="100 105 110 100"`,
+			`aria-label="Open alerts over the last 3 days: 100 3 days ago, 100 now, between 100 and 110"`,
+			`<span>now: 100</span>`,
 		},
 	}, {
-		name:  "nothing open: a flat line at the bottom",
+		name:  "never changed: a flat line in the middle",
 		trend: []float64{0, 0, 0},
-		want:  []string{`<polyline points="0.0,35.0 90.0,35.0 180.0,35.0"`},
+		want:  []string{`<polyline points="0.0,18.0 90.0,18.0 180.0,18.0"`},
 	}, {
 		name: "no trend: no sparkline",
 		not:  []string{"<svg"},
