@@ -230,19 +230,37 @@ func (h *History) kept() []bool {
 	return h.keep
 }
 
-// OpenCounts returns how many alerts of kept repositories were open at each time.
+// OpenCounts returns how many alerts of kept repositories were open at each time; times
+// are in ascending order. Each record adds its open interval once, whatever the number of
+// times.
 func (h *History) OpenCounts(times []time.Time) []float64 {
-	out := make([]float64, len(times))
+	unix := make([]int64, len(times))
+	for i, at := range times {
+		unix[i] = at.Unix()
+	}
+	delta := make([]float64, len(times)+1)
 	keep := h.kept()
 	for _, r := range h.set.Records {
-		if !keep[r.Tuple] {
+		if !keep[r.Tuple] || r.Created <= 0 {
 			continue
 		}
-		for i, at := range times {
-			if _, open := h.stateAt(r, at.Unix()); open {
-				out[i]++
-			}
+		// Open at every time from the first at or after its creation, up to (without) the
+		// first at or after its closing: the rule of stateAt.
+		from, _ := slices.BinarySearch(unix, r.Created)
+		to := len(unix)
+		if !h.set.Tuples[r.Tuple].open() {
+			to, _ = slices.BinarySearch(unix, r.Closed)
 		}
+		if from < to {
+			delta[from]++
+			delta[to]--
+		}
+	}
+	out := make([]float64, len(times))
+	var open float64
+	for i := range out {
+		open += delta[i]
+		out[i] = open
 	}
 	return out
 }

@@ -1,9 +1,13 @@
 package collector
 
 import (
+	"bytes"
 	"cmp"
+	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/github-security-exporter/github-security-exporter/githubapi"
 	"github.com/github-security-exporter/github-security-exporter/githubsim"
 )
 
@@ -104,13 +109,23 @@ func TestDependabotRiskMatchesGroundTruth(t *testing.T) {
 		return n
 	}
 	slices.SortFunc(ghsas, func(a, b string) int { return cmp.Or(cmp.Compare(total(b), total(a)), cmp.Compare(a, b)) })
-	top := map[string]float64{}
-	for _, g := range ghsas[:10] {
-		for severity, n := range advisories[g] {
-			top[g+"|"+severity] = n
+	top := func(n int) map[string]float64 {
+		out := map[string]float64{}
+		for _, g := range ghsas[:n] {
+			for severity, count := range advisories[g] {
+				out[g+"|"+severity] = count
+			}
 		}
+		return out
 	}
-	diff(t, "top advisories", series(r.exporter, "github_dependabot_top_advisory_open_alerts", "ghsa_id", "severity"), top)
+	diff(t, "top advisories", series(r.exporter, "github_dependabot_top_advisory_open_alerts", "ghsa_id", "severity"), top(10))
+
+	three, err := New(Config{Client: r.gh, Orgs: []string{rigOrg}, Sources: []string{"dependabot"}, Now: r.expClock.now, TopAdvisories: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	three.Run(context.Background())
+	diff(t, "top 3 advisories", series(three, "github_dependabot_top_advisory_open_alerts", "ghsa_id", "severity"), top(3))
 }
 
 // TestSecretExposureMatchesGroundTruth checks the exposed alerts per repository and the
@@ -168,4 +183,100 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// TestEPSSShapes decodes security_advisory.epss in the shapes GitHub sends and the
+// broken ones a server might.
+func TestEPSSShapes(t *testing.T) {
+	tests := []struct {
+		json string
+		want float64
+	}{
+		{`{"epss": {"percentage": 0.00045, "percentile": "0.16001e0"}}`, 0.00045},
+		{`{"epss": [{"percentage": 0.2, "percentile": 0.9}]}`, 0.2},
+		{`{"epss": [{"percentage": 0.01}, {"percentage": 0.3}]}`, 0.3},
+		{`{"epss": {"percentage": "0.05"}}`, 0.05},
+		{`{"epss": null}`, -1},
+		{`{}`, -1},
+		{`{"epss": []}`, -1},
+		{`{"epss": "high"}`, -1},
+		{`{"epss": {"percentage": 42}}`, -1}, // not a probability
+		{`{"epss": [{"percentage": true}]}`, -1},
+	}
+	for _, tt := range tests {
+		var adv struct {
+			EPSS *epssScore `json:"epss"`
+		}
+		if err := json.Unmarshal([]byte(tt.json), &adv); err != nil {
+			t.Errorf("%s: %v", tt.json, err)
+			continue
+		}
+		if got := adv.EPSS.value(); got != tt.want {
+			t.Errorf("%s: EPSS %v, want %v", tt.json, got, tt.want)
+		}
+	}
+}
+
+// TestBypasserNeverKept checks that who bypassed push protection reaches neither the
+// state file nor /metrics, though the simulator sends it for every bypassed alert.
+func TestBypasserNeverKept(t *testing.T) {
+	r := newRig(t, 10)
+	state := filepath.Join(t.TempDir(), "state")
+	r.exporter = r.newExporter(t, state)
+	r.run(t)
+	body, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(r.exporter)
+	var exposition strings.Builder
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		exposition.WriteString(mf.String())
+	}
+	raw := r.rawSecretAlerts(t)
+	logins := map[string]bool{}
+	for _, a := range raw {
+		if a.By != nil {
+			logins[a.By.Login] = true
+		}
+	}
+	if len(logins) == 0 {
+		t.Fatal("the simulator should name who bypassed push protection")
+	}
+	for login := range logins {
+		if bytes.Contains(body, []byte(login)) || strings.Contains(exposition.String(), login) {
+			t.Errorf("the bypasser %q is kept", login)
+		}
+	}
+}
+
+type rawSecretAlert struct {
+	By *struct {
+		Login string `json:"login"`
+	} `json:"push_protection_bypassed_by"`
+}
+
+// rawSecretAlerts reads the simulator's secret scanning listing as GitHub serves it.
+func (r *simRig) rawSecretAlerts(t *testing.T) []rawSecretAlert {
+	t.Helper()
+	var all []rawSecretAlert
+	err := r.gh.WalkPages(context.Background(), "/orgs/{org}/secret-scanning/alerts", "orgs/"+rigOrg+"/secret-scanning/alerts?per_page=100&after=",
+		func(string) (githubapi.Validator, bool) { return githubapi.Validator{}, false },
+		func(p *githubapi.Page) error {
+			var page []rawSecretAlert
+			if err := json.NewDecoder(p.Body).Decode(&page); err != nil {
+				return err
+			}
+			all = append(all, page...)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }

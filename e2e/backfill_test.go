@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -46,11 +47,32 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 
 	// The backfill ends at the last whole day: before Prometheus's first scrape of the
 	// exporter, so the imported past and the live samples do not overlap.
+	stateBefore, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
 	file := filepath.Join(dir, "history.om")
-	out, err := exec.Command(binary, "backfill", "--storage.path="+state, "--output="+file, "--days=365", "--step=24h",
-		"--label=job="+backfillJob, "--label=instance="+exp.addr).CombinedOutput()
+	common := []string{"backfill", "--days=365", "--step=24h", "--end=" + time.Now().UTC().Format(time.RFC3339),
+		"--label=job=" + backfillJob, "--label=instance=" + exp.addr}
+	out, err := exec.Command(binary, append(common, "--storage.path="+state, "--output="+file)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("backfill: %v\n%s", err, out)
+	}
+	// The same past from GitHub, with the exporter's flags instead of its state.
+	fromGitHub := filepath.Join(dir, "history-github.om")
+	cmd := exec.Command(binary, append(common, "--github.org="+org, "--github.api-url="+api.URL+"/", "--output="+fromGitHub)...)
+	cmd.Env = append(os.Environ(), "GITHUB_TOKEN="+token)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("backfill from GitHub: %v\n%s", err, out)
+	}
+	a, errA := os.ReadFile(file)
+	b, errB := os.ReadFile(fromGitHub)
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Errorf("the backfill from the state (%d bytes, %v) and from GitHub (%d bytes, %v) differ", len(a), errA, len(b), errB)
+	}
+	// Read only: the running exporter's state is as it left it (its next run is in an hour).
+	if stateAfter, err := os.ReadFile(state); err != nil || !bytes.Equal(stateAfter, stateBefore) {
+		t.Errorf("the backfill changed the exporter's state file (%v)", err)
 	}
 	tsdb := filepath.Join(dir, "data")
 	mustRun(t, nil, "promtool", "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=1458h", file, tsdb)
