@@ -47,6 +47,14 @@ func TestBadConfigurationExits(t *testing.T) {
 		{"App key file missing", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + filepath.Join(dir, "nope.pem")}, "reading the GitHub App private key"},
 		{"App key unparsable", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + badWebConfig}, "not a PEM-encoded RSA private key"},
 		{"App id without installation id", withToken, []string{"--github.org=acme", "--github.app-id=1", "--github.app-private-key-file=" + badWebConfig}, "needs --github.app-installation-id"},
+		{"no top advisories", withToken, []string{"--github.org=acme", "--collector.dependabot.top-advisories=0"}, "--collector.dependabot.top-advisories must be at least 1"},
+		{"backfill without output", withToken, []string{"--github.org=acme", "backfill"}, "required flag(s) '--output' not provided"},
+		{"backfill step", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--step=2h"}, "--step must be 1h or 24h"},
+		{"backfill days", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--days=0"}, "--days must be at least 1"},
+		{"backfill end", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--end=yesterday"}, "--end: want an RFC 3339 time"},
+		{"backfill label", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--label=2job=x"}, "not a Prometheus label name"},
+		{"backfill without state", nil, []string{"backfill", "--output=" + filepath.Join(dir, "h.om"), "--storage.path=" + filepath.Join(dir, "nope")}, "reading state file"},
+		{"backfill of a foreign state", nil, []string{"backfill", "--output=" + filepath.Join(dir, "h.om"), "--storage.path=" + badWebConfig}, "is foreign: not read"},
 		{"bad analyses schedule", withToken, []string{"--github.org=acme", "--collector.code-scanning-analyses.schedule=sometimes"}, "--collector.code-scanning-analyses.schedule"},
 	}
 	for _, tt := range tests {
