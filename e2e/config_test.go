@@ -107,6 +107,9 @@ func TestDemoServesAllFamilies(t *testing.T) {
 		"github_code_security_configuration_setting", "github_code_security_configuration_repositories",
 		"github_code_scanning_last_analysis_timestamp_seconds", "github_alerts_open_age_seconds",
 		"github_alerts_time_to_remediate_seconds", "github_alerts_sla_breached", "github_exporter_tracked_alerts",
+		"github_secret_scanning_exposed_alerts", "github_secret_scanning_push_protection_bypasses_total",
+		"github_dependabot_open_alerts_by_epss", "github_dependabot_open_alerts_by_patch",
+		"github_dependabot_open_alerts_by_relationship", "github_dependabot_top_advisory_open_alerts",
 	}
 	// The analyses run on their own schedule, right after the first collection.
 	deadline := time.Now().Add(time.Minute)
