@@ -121,7 +121,8 @@ type accumulator struct {
 type family struct {
 	name, help string
 	typ        dto.MetricType
-	series     map[string]*series // by labels
+	buckets    []float64          // a histogram's upper bounds, +Inf left out
+	series     map[string]*series // by rawKey of the labels
 }
 
 // series is one labelled metric: one sample for a gauge or counter; the buckets in
@@ -144,43 +145,73 @@ func (a *accumulator) add(step int, families []*dto.MetricFamily) {
 		f, ok := a.families[name]
 		if !ok {
 			f = &family{name: name, help: mf.GetHelp(), typ: mf.GetType(), series: map[string]*series{}}
+			if len(mf.GetMetric()) > 0 {
+				for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
+					if !math.IsInf(b.GetUpperBound(), 1) {
+						f.buckets = append(f.buckets, b.GetUpperBound())
+					}
+				}
+			}
 			a.families[name] = f
 		}
 		for _, m := range mf.GetMetric() {
 			labels := m.GetLabel()
-			var values []float64
-			var names []string
-			switch f.typ {
-			case dto.MetricType_HISTOGRAM:
-				h := m.GetHistogram()
-				for _, b := range h.GetBucket() {
-					if math.IsInf(b.GetUpperBound(), 1) {
-						continue // written below from the count
-					}
-					names = append(names, a.sample(name+"_bucket", labels, "le", formatFloat(b.GetUpperBound())))
-					values = append(values, float64(b.GetCumulativeCount()))
-				}
-				names = append(names, a.sample(name+"_bucket", labels, "le", "+Inf"), a.sample(name+"_count", labels, "", ""), a.sample(name+"_sum", labels, "", ""))
-				values = append(values, float64(h.GetSampleCount()), float64(h.GetSampleCount()), h.GetSampleSum())
-			case dto.MetricType_COUNTER:
-				names, values = []string{a.sample(name, labels, "", "")}, []float64{m.GetCounter().GetValue()}
-			default:
-				names, values = []string{a.sample(name, labels, "", "")}, []float64{m.GetGauge().GetValue()}
-			}
-			key := a.sample("", labels, "", "")
+			key := rawKey(labels)
 			s, ok := f.series[key]
 			if !ok {
-				s = &series{samples: names, values: make([][]float64, len(names))}
-				for i := range s.values {
-					s.values[i] = nanSlice(a.steps)
-				}
+				s = a.newSeries(f, labels)
 				f.series[key] = s
 			}
-			for i, v := range values {
-				s.values[i][step] = v
+			switch f.typ {
+			case dto.MetricType_HISTOGRAM:
+				h, i := m.GetHistogram(), 0
+				for _, b := range h.GetBucket() {
+					if !math.IsInf(b.GetUpperBound(), 1) && i < len(s.values)-3 {
+						s.values[i][step] = float64(b.GetCumulativeCount())
+						i++
+					}
+				}
+				n := len(s.values)
+				s.values[n-3][step], s.values[n-2][step], s.values[n-1][step] = float64(h.GetSampleCount()), float64(h.GetSampleCount()), h.GetSampleSum()
+			case dto.MetricType_COUNTER:
+				s.values[0][step] = m.GetCounter().GetValue()
+			default:
+				s.values[0][step] = m.GetGauge().GetValue()
 			}
 		}
 	}
+}
+
+// newSeries makes the samples of a series seen for the first time: for a histogram, one
+// per bucket of the exporter's fixed buckets (the same at every step), +Inf, _count and _sum.
+func (a *accumulator) newSeries(f *family, labels []*dto.LabelPair) *series {
+	var names []string
+	switch f.typ {
+	case dto.MetricType_HISTOGRAM:
+		for _, le := range f.buckets {
+			names = append(names, a.sample(f.name+"_bucket", labels, "le", formatFloat(le)))
+		}
+		names = append(names, a.sample(f.name+"_bucket", labels, "le", "+Inf"), a.sample(f.name+"_count", labels, "", ""), a.sample(f.name+"_sum", labels, "", ""))
+	default:
+		names = []string{a.sample(f.name, labels, "", "")}
+	}
+	s := &series{samples: names, values: make([][]float64, len(names))}
+	for i := range s.values {
+		s.values[i] = nanSlice(a.steps)
+	}
+	return s
+}
+
+// rawKey identifies a series of a family by its label values, cheaply.
+func rawKey(labels []*dto.LabelPair) string {
+	var b strings.Builder
+	for _, l := range labels {
+		b.WriteString(l.GetName())
+		b.WriteByte(0)
+		b.WriteString(l.GetValue())
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 func nanSlice(n int) []float64 {

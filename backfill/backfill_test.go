@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -19,7 +20,7 @@ import (
 var now = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
 // collected returns the simulator and the histories of one collection of it.
-func collected(t *testing.T) (*githubsim.Server, []*collector.History) {
+func collected(t testing.TB) (*githubsim.Server, []*collector.History) {
 	t.Helper()
 	sim := githubsim.New(githubsim.Config{Seed: 3, Now: func() time.Time { return now },
 		Orgs: []githubsim.OrgSpec{{Login: "acme", Repos: 12, CodeScanning: 400, Dependabot: 500, SecretScanning: 150}}})
@@ -171,4 +172,29 @@ func TestTimes(t *testing.T) {
 	if len(times) != 48 {
 		t.Errorf("%d samples, want 48", len(times))
 	}
+}
+
+// benchDays is the history BenchmarkWrite writes.
+const benchDays = 365
+
+// BenchmarkWrite measures a year of hourly history of one organization of 12
+// repositories and 1,050 alerts: time, allocations and the bytes written.
+func BenchmarkWrite(b *testing.B) {
+	_, histories := collected(b)
+	var size int64
+	for b.Loop() {
+		n := &countingWriter{}
+		if err := Write(n, histories, Options{Days: benchDays, Step: time.Hour, End: now}); err != nil {
+			b.Fatal(err)
+		}
+		size = n.n
+	}
+	b.ReportMetric(float64(size), "bytes/file")
+}
+
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return io.Discard.Write(p)
 }
