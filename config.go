@@ -64,8 +64,12 @@ type config struct {
 	analysesScheduleSet      bool
 
 	// Walks that keep the numbers equal to GitHub's (issue 8).
-	openRefresh  time.Duration // how often an incremental run re-reads the open alerts; 0: never
-	genericTypes string        // comma-separated generic secret types; "": no generic walk
+	openRefresh   time.Duration // how often an incremental run re-reads the open alerts; 0: never
+	genericTypes  string        // comma-separated generic secret types; "": no generic walk
+	topAdvisories int           // advisories in github_dependabot_top_advisory_open_alerts
+
+	command  string         // "serve" or "backfill"
+	backfill backfillConfig // the backfill subcommand's flags (backfill_command.go)
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -111,11 +115,16 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	}
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
 	app.Flag("demo", "Run against a simulated GitHub organization in this process: no token, no network.").BoolVar(&cfg.demo)
+	app.Flag("collector.dependabot.top-advisories", "How many advisories github_dependabot_top_advisory_open_alerts shows per organization: those with the most open alerts.").Default("10").IntVar(&cfg.topAdvisories)
 	cfg.web = kingpinflag.AddFlags(app, ":9816")
 	promslogflag.AddFlags(app, cfg.log)
-	if _, err := app.Parse(args); err != nil {
+	app.Command("serve", "Collect on the schedule and serve the metrics (the default).").Default()
+	addBackfillCommand(app, &cfg.backfill)
+	command, err := app.Parse(args)
+	if err != nil {
 		app.Fatalf("%s, try --help", err)
 	}
+	cfg.command = command
 
 	if len(cfg.orgs) == 0 && os.Getenv("GITHUB_ORGS") != "" {
 		cfg.orgs = []string{os.Getenv("GITHUB_ORGS")}
@@ -161,6 +170,9 @@ func (c *config) validate() error {
 	}
 	if enabled == 0 {
 		return errors.New("every collector is turned off: enable at least one --collector.NAME")
+	}
+	if c.topAdvisories < 1 {
+		return errors.New("--collector.dependabot.top-advisories must be at least 1")
 	}
 	if c.fullWalk <= 0 || c.margin < 0 {
 		return errors.New("--collector.full-walk-interval must be positive and --collector.incremental-margin not negative")

@@ -44,6 +44,12 @@ func main() {
 			app.Fatalf("starting the demo: %v", err)
 		}
 	}
+	if cfg.command == "backfill" {
+		if err := runBackfill(ctx, cfg, logger); err != nil {
+			app.Fatalf("backfill: %v", err)
+		}
+		return
+	}
 	if err := cfg.validate(); err != nil {
 		app.Fatalf("%v", err)
 	}
@@ -189,6 +195,8 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		SLA:       cfg.sla(),
 		Walks:     cfg.walks(),
 		StatePath: cfg.storagePath,
+
+		TopAdvisories: cfg.topAdvisories,
 	})
 }
 

@@ -50,6 +50,7 @@ func (a *codeScanningAlert) fields() alertFields {
 		labels:   []string{a.Repository.Name, orDefault(a.Tool.Name, "unknown"), severity, state},
 		severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
 		falsePositive: orDefault(a.DismissedReason, "") == "false positive",
+		detail:        alertDetail{Reason: closingReason(state, a.DismissedReason), EPSS: -1},
 	}
 	// fixed_at is the first fix: an alert fixed, reintroduced and fixed again was last
 	// fixed at updated_at, its last state change (github.com, Enterprise Server 3.11+).

@@ -26,13 +26,19 @@ type dependabotAlert struct {
 		Package struct {
 			Ecosystem *string `json:"ecosystem"`
 		} `json:"package"`
-		Scope *string `json:"scope"`
+		Scope        *string `json:"scope"`
+		Relationship *string `json:"relationship"`
 	} `json:"dependency"`
 	SecurityAdvisory struct {
-		Severity *string `json:"severity"`
+		Severity *string    `json:"severity"`
+		GHSAID   *string    `json:"ghsa_id"`
+		EPSS     *epssScore `json:"epss"`
 	} `json:"security_advisory"`
 	SecurityVulnerability struct {
-		Severity *string `json:"severity"`
+		Severity            *string `json:"severity"`
+		FirstPatchedVersion *struct {
+			Identifier *string `json:"identifier"`
+		} `json:"first_patched_version"`
 	} `json:"security_vulnerability"`
 	inRepository
 	Number          int64      `json:"number"`
@@ -45,7 +51,7 @@ type dependabotAlert struct {
 }
 
 var dependabotListing = &alertListing[dependabotAlert]{
-	spec:     familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5},
+	spec:     familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5, extra: dependabotRisk},
 	endpoint: "/orgs/{org}/dependabot/alerts",
 	query:    "per_page=100&after=",
 	repo:     repositoryOf[dependabotAlert],
@@ -61,6 +67,7 @@ func (a *dependabotAlert) fields() alertFields {
 		severity: severity, created: a.CreatedAt, updated: a.UpdatedAt,
 		// "inaccurate" is Dependabot's dismissal for an alert that does not apply.
 		falsePositive: orDefault(a.DismissedReason, "") == "inaccurate",
+		detail:        a.detail(state),
 	}
 	// updated_at moves on state changes only: a fixed alert was last fixed then, whatever
 	// first fix fixed_at may keep from before a reintroduction.
@@ -73,6 +80,22 @@ func (a *dependabotAlert) fields() alertFields {
 		f.closed, f.reason = firstTime(a.AutoDismissedAt, a.UpdatedAt), "auto_dismissed"
 	}
 	return f
+}
+
+// detail is what the EPSS, patch, relationship and top-advisory metrics need.
+func (a *dependabotAlert) detail(state string) alertDetail {
+	patched := a.SecurityVulnerability.FirstPatchedVersion
+	relationship := orDefault(a.Dependency.Relationship, "unknown")
+	if relationship != "direct" && relationship != "transitive" {
+		relationship = "unknown" // also GitHub's "inconclusive"
+	}
+	return alertDetail{
+		Reason:       closingReason(state, a.DismissedReason),
+		Advisory:     orDefault(a.SecurityAdvisory.GHSAID, ""),
+		EPSS:         a.SecurityAdvisory.EPSS.value(),
+		Patched:      patched != nil && orDefault(patched.Identifier, "") != "",
+		Relationship: relationship,
+	}
 }
 
 // severity is the advisory's severity in REST's lowercase spelling ("medium", never GraphQL's "MODERATE").
@@ -89,6 +112,7 @@ func (dependabot) Name() string { return "dependabot" }
 func (dependabot) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dependabotAlertsDesc
 	describeAlertFamily(ch)
+	describeDependabotRisk(ch)
 }
 
 func (dependabot) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, error) {

@@ -49,6 +49,9 @@ type Config struct {
 	Filter  RepoFilter
 	SLA     SLA   // nil: DefaultSLA
 	Walks   Walks // zero: daily full walks, a 5m margin
+	// TopAdvisories is how many advisories github_dependabot_top_advisory_open_alerts
+	// shows per organization; 0: DefaultTopAdvisories.
+	TopAdvisories int
 	// StatePath, when not empty, names the file that keeps the alert records across
 	// restarts: loaded by New, saved after each Run.
 	StatePath string
@@ -93,7 +96,11 @@ type SourceStatus struct {
 	Duration       time.Duration
 	Failures       int
 	LastError      string
-	metrics        []prometheus.Metric // from the last successful collection
+	// Trend is, for an alert family, its open alerts (of kept repositories) at each of
+	// the TrendDays days before LastSuccess and at LastSuccess, oldest first,
+	// reconstructed from the records.
+	Trend   []float64
+	metrics []prometheus.Metric // from the last successful collection
 }
 
 // New checks cfg and returns an Exporter with an empty snapshot.
@@ -116,7 +123,7 @@ func New(cfg Config) (*Exporter, error) {
 	}
 	for _, org := range cfg.Orgs {
 		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, Logger: e.logger, now: e.now}
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, Logger: e.logger, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -204,6 +211,7 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	switch {
 	case err == nil:
 		st.Success, st.Available, st.LastSuccess, st.LastError, st.metrics = true, true, e.now(), "", metrics
+		st.Trend = e.targets[org].trend(src.Name(), st.LastSuccess)
 		log.Info("collection finished", "series", len(metrics))
 	case githubapi.IsNotAvailable(err):
 		st.Success, st.Available, st.LastError, st.metrics = false, false, err.Error(), nil

@@ -182,6 +182,7 @@ const (
 // place, new ones come last), and returns records of exactly the alerts seen.
 func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
 	set := old.after(t, now)
+	set.Bypasses = old.Bypasses
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]

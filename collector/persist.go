@@ -91,6 +91,9 @@ func (e *Exporter) load() error {
 			if !ok || set == nil {
 				continue
 			}
+			if len(set.Records) > 0 && len(set.Details) == 0 {
+				set.LastFull = 0 // a state from before details were kept: the next walk reads them all
+			}
 			metrics, err := set.metrics(spec, t, t.SLA, now)
 			if family == "secret_scanning" { // with the generic walk's records
 				metrics, err = secretScanningMetrics(t)
@@ -100,7 +103,7 @@ func (e *Exporter) load() error {
 			}
 			e.store(stateKey{org, family}, SourceStatus{
 				Org: org, Collector: family, Ran: true, Success: true, Available: true,
-				LastSuccess: saved.LastSuccess[family], metrics: metrics,
+				LastSuccess: saved.LastSuccess[family], metrics: metrics, Trend: t.trend(family, saved.LastSuccess[family]),
 			})
 		}
 	}

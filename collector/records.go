@@ -25,7 +25,8 @@ type alertRecord struct {
 	Created       int64
 	Updated       int64
 	Closed        int64
-	SeenOpen      int64 // exporter clock: when it was last seen new and open, or reopened
+	SeenOpen      int64  // exporter clock: when it was last seen new and open, or reopened
+	Detail        uint32 // 1 + index into alertSet.Details; 0: none known (details.go)
 }
 
 // labelTuple is an interned set of an alert's label values: the family's labels after
@@ -55,6 +56,12 @@ type familySpec struct {
 	name   string
 	desc   *prometheus.Desc
 	labels int
+	// extra, when set, derives the family's further metrics from the records of kept
+	// tuples (keep is indexed by Tuple), e.g. Dependabot's EPSS bands (details.go).
+	extra func(s *alertSet, t *Target, keep []bool) ([]prometheus.Metric, error)
+	// openLabels, when set, turns the label values of a closed alert into those it had
+	// while open, besides the state: secret scanning's resolution (history.go).
+	openLabels func(values []string)
 }
 
 // alertFields is one alert as a family's listing describes it.
@@ -67,6 +74,8 @@ type alertFields struct {
 	closed        githubTime // the last closing time as GitHub's fields tell it
 	reason        string     // closeReason of a closed alert; "" while open or unknown
 	falsePositive bool
+	detail        alertDetail // what the family's further metrics need (details.go)
+	bypassedAt    githubTime  // secret scanning: when push protection was bypassed
 }
 
 // alertSet is one organization's alerts of one family, with what incremental and
@@ -86,9 +95,15 @@ type alertSet struct {
 	Pages map[string]cachedPage
 	// Flow are the flow counters, nil in a state file written before them.
 	Flow *flowCounts
+	// Details are the interned alertDetail values records point to (details.go).
+	Details []alertDetail
+	// Bypasses holds, per alert ever seen with push protection bypassed, when it was
+	// bypassed: the bypass counter, carried from walk to walk so that it never decreases.
+	Bypasses map[alertKey]int64
 
-	tupleIndex map[string]uint32
-	merge      mergeContext
+	tupleIndex  map[string]uint32
+	detailIndex map[alertDetail]uint32
+	merge       mergeContext
 }
 
 // mergeContext is what put needs of the walk or delivery that brings alerts. A full walk
@@ -190,7 +205,7 @@ func (s *alertSet) put(a alertFields) error {
 	}
 	r := alertRecord{
 		Tuple: i, Created: a.created.unixSeconds(), Updated: a.updated.unixSeconds(),
-		FalsePositive: a.falsePositive,
+		FalsePositive: a.falsePositive, Detail: s.internDetail(a.detail),
 	}
 	if a.reason != "" {
 		r.Closed = a.closed.unixSeconds()
@@ -210,6 +225,7 @@ func (s *alertSet) put(a alertFields) error {
 		s.Flow.transition(before, beforeState, known, &r, a, s.merge.now)
 	}
 	s.Records[a.key] = r
+	s.noteBypass(a)
 	return nil
 }
 
@@ -236,6 +252,7 @@ func (s *alertSet) copyFrom(old *alertSet, keys []alertKey) error {
 			return err
 		}
 		r.Tuple = i
+		r.Detail = s.internDetail(old.detail(r))
 		s.Records[k] = r
 	}
 	return nil
@@ -359,6 +376,13 @@ func (s *alertSet) metrics(f familySpec, t *Target, sla SLA, now time.Time) ([]p
 			return nil, err
 		}
 		out = append(out, m)
+	}
+	if f.extra != nil {
+		more, err := f.extra(s, t, keep)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
 	}
 	tracked, err := prometheus.NewConstMetric(trackedDesc, prometheus.GaugeValue, float64(len(s.Records)), t.Org, family)
 	if err != nil {

@@ -56,7 +56,7 @@ func TestRemediationMetrics(t *testing.T) {
 		}
 	}
 	target := &Target{Org: "acme"}
-	got, err := s.metrics(familySpec{"dependabot", dependabotAlertsDesc, 5}, target, DefaultSLA, now)
+	got, err := s.metrics(familySpec{name: "dependabot", desc: dependabotAlertsDesc, labels: 5}, target, DefaultSLA, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSecretScanningSLA(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.metrics(familySpec{"secret_scanning", secretScanningAlertsDesc, 6}, &Target{Org: "acme"}, SLA{"secret": 7 * 24 * time.Hour, "critical": time.Hour}, now)
+	got, err := s.metrics(familySpec{name: "secret_scanning", desc: secretScanningAlertsDesc, labels: 6}, &Target{Org: "acme"}, SLA{"secret": 7 * 24 * time.Hour, "critical": time.Hour}, now)
 	if err != nil {
 		t.Fatal(err)
 	}

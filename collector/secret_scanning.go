@@ -52,6 +52,11 @@ type secretScanningAlert struct {
 	CreatedAt  githubTime `json:"created_at"`
 	UpdatedAt  githubTime `json:"updated_at"`
 	ResolvedAt githubTime `json:"resolved_at"`
+	// Exposure. push_protection_bypassed_by (who bypassed) is deliberately not decoded.
+	PushProtectionBypassed   bool       `json:"push_protection_bypassed"`
+	PushProtectionBypassedAt githubTime `json:"push_protection_bypassed_at"`
+	PubliclyLeaked           bool       `json:"publicly_leaked"`
+	MultiRepo                bool       `json:"multi_repo"`
 }
 
 const secretScanningQuery = "per_page=100&hide_secret=true&after="
@@ -69,7 +74,8 @@ func genericSecretScanningListing(types []string) *alertListing[secretScanningAl
 
 func secretScanningWalk(kind, key, query string) *alertListing[secretScanningAlert] {
 	return &alertListing[secretScanningAlert]{
-		spec:     familySpec{name: "secret_scanning", desc: secretScanningAlertsDesc, labels: 6},
+		spec: familySpec{name: "secret_scanning", desc: secretScanningAlertsDesc, labels: 6, extra: secretExposure,
+			openLabels: func(values []string) { values[len(values)-3] = "" }}, // no resolution while open
 		key:      key,
 		endpoint: "/orgs/{org}/secret-scanning/alerts",
 		query:    query,
@@ -85,6 +91,11 @@ func secretScanningWalk(kind, key, query string) *alertListing[secretScanningAle
 				labels:  []string{a.Repository.Name, orDefault(a.SecretType, "unknown"), orDefault(a.Validity, "unknown"), resolution, kind, state},
 				created: a.CreatedAt, updated: a.UpdatedAt,
 				falsePositive: resolution == "false_positive",
+				detail: alertDetail{
+					Reason: closingReason(state, a.Resolution), Bypassed: a.PushProtectionBypassed,
+					PubliclyLeaked: a.PubliclyLeaked, MultiRepo: a.MultiRepo,
+				},
+				bypassedAt: a.PushProtectionBypassedAt,
 			}
 			if state == "resolved" { // resolved_at goes back to null on reopening
 				f.closed, f.reason = firstTime(a.ResolvedAt, a.UpdatedAt), closeReason(resolution)
@@ -99,6 +110,7 @@ func (secretScanning) Name() string { return "secret_scanning" }
 func (secretScanning) Describe(ch chan<- *prometheus.Desc) {
 	ch <- secretScanningAlertsDesc
 	describeAlertFamily(ch)
+	describeSecretExposure(ch)
 }
 
 // Collect walks the default listing, then the generic types (unless none are
@@ -125,6 +137,12 @@ func (secretScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metr
 // alert in both (a generic type GitHub promoted to the default list) counts once, as
 // the default listing has it.
 func secretScanningMetrics(t *Target) ([]prometheus.Metric, error) {
+	return secretScanningRecords(t).metrics(secretScanningListing.spec, t, t.SLA, t.clock())
+}
+
+// secretScanningRecords are the records of both walks in one set (a copy: the walks'
+// own sets stay as they are).
+func secretScanningRecords(t *Target) *alertSet {
 	merged := newAlertSet()
 	for _, key := range []string{genericSecretsKey, "secret_scanning"} {
 		set, ok := t.alerts[key]
@@ -134,12 +152,22 @@ func secretScanningMetrics(t *Target) ([]prometheus.Metric, error) {
 		if set.Flow != nil {
 			merged.Flow.add(set.Flow)
 		}
-		offset := uint32(len(merged.Tuples))
+		for k, at := range set.Bypasses {
+			if merged.Bypasses == nil {
+				merged.Bypasses = map[alertKey]int64{}
+			}
+			merged.Bypasses[k] = at
+		}
+		offset, detailOffset := uint32(len(merged.Tuples)), uint32(len(merged.Details))
 		merged.Tuples = append(merged.Tuples, set.Tuples...)
+		merged.Details = append(merged.Details, set.Details...)
 		for k, r := range set.Records {
 			r.Tuple += offset
+			if r.Detail > 0 {
+				r.Detail += detailOffset
+			}
 			merged.Records[k] = r
 		}
 	}
-	return merged.metrics(secretScanningListing.spec, t, t.SLA, t.clock())
+	return merged
 }

@@ -25,6 +25,8 @@ type Target struct {
 	SLA    SLA   // per severity, for github_alerts_sla_breached
 	Walks  Walks // full and incremental walks of the alert listings
 	Logger *slog.Logger
+	// TopAdvisories is how many advisories the top-advisory metric shows; 0: DefaultTopAdvisories.
+	TopAdvisories int
 
 	now func() time.Time
 	// gone are the ids of repositories an inventory listed and a later one did not

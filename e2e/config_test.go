@@ -47,6 +47,14 @@ func TestBadConfigurationExits(t *testing.T) {
 		{"App key file missing", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + filepath.Join(dir, "nope.pem")}, "reading the GitHub App private key"},
 		{"App key unparsable", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + badWebConfig}, "not a PEM-encoded RSA private key"},
 		{"App id without installation id", withToken, []string{"--github.org=acme", "--github.app-id=1", "--github.app-private-key-file=" + badWebConfig}, "needs --github.app-installation-id"},
+		{"no top advisories", withToken, []string{"--github.org=acme", "--collector.dependabot.top-advisories=0"}, "--collector.dependabot.top-advisories must be at least 1"},
+		{"backfill without output", withToken, []string{"--github.org=acme", "backfill"}, "required flag(s) '--output' not provided"},
+		{"backfill step", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--step=2h"}, "--step must be 1h or 24h"},
+		{"backfill days", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--days=0"}, "--days must be at least 1"},
+		{"backfill end", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--end=yesterday"}, "--end: want an RFC 3339 time"},
+		{"backfill label", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--label=2job=x"}, "not a Prometheus label name"},
+		{"backfill without state", nil, []string{"backfill", "--output=" + filepath.Join(dir, "h.om"), "--storage.path=" + filepath.Join(dir, "nope")}, "reading state file"},
+		{"backfill of a foreign state", nil, []string{"backfill", "--output=" + filepath.Join(dir, "h.om"), "--storage.path=" + badWebConfig}, "is foreign: not read"},
 		{"bad analyses schedule", withToken, []string{"--github.org=acme", "--collector.code-scanning-analyses.schedule=sometimes"}, "--collector.code-scanning-analyses.schedule"},
 	}
 	for _, tt := range tests {
@@ -99,6 +107,9 @@ func TestDemoServesAllFamilies(t *testing.T) {
 		"github_code_security_configuration_setting", "github_code_security_configuration_repositories",
 		"github_code_scanning_last_analysis_timestamp_seconds", "github_alerts_open_by_age", "github_alerts_opened_total",
 		"github_alerts_time_to_remediate_seconds", "github_alerts_sla_breached", "github_exporter_tracked_alerts",
+		"github_secret_scanning_exposed_alerts", "github_secret_scanning_push_protection_bypasses_total",
+		"github_dependabot_open_alerts_by_epss", "github_dependabot_open_alerts_by_patch",
+		"github_dependabot_open_alerts_by_relationship", "github_dependabot_top_advisory_open_alerts",
 	}
 	// The analyses run on their own schedule, right after the first collection.
 	deadline := time.Now().Add(time.Minute)

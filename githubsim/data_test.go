@@ -60,10 +60,10 @@ func body(t *testing.T, s *Server, path string) string {
 func TestGroundTruthInvariants(t *testing.T) {
 	specs := []OrgSpec{{Login: "acme", Repos: 40, CodeScanning: 3000, Dependabot: 3000, SecretScanning: 800}}
 	s := New(Config{Seed: 9, Orgs: specs, Now: func() time.Time { return testNow }})
-	oldest := testNow.Add(-365 * 24 * time.Hour)
+	oldest := testNow.Add(-dataSpan)
 	checkTimes := func(id string, created, updated time.Time, closed ...*time.Time) {
 		if created.Before(oldest) || updated.After(testNow) || updated.Before(created) {
-			t.Errorf("%s: created %s updated %s outside the last year or out of order", id, created, updated)
+			t.Errorf("%s: created %s updated %s outside the generated span or out of order", id, created, updated)
 		}
 		for _, c := range closed {
 			if c != nil && (c.Before(created) || !c.Equal(updated)) {

@@ -24,7 +24,10 @@ type DependabotAlert struct {
 	FixedAt         *time.Time
 	DismissedAt     *time.Time
 	AutoDismissedAt *time.Time
-	DismissedReason string // fix_started, inaccurate, no_bandwidth, not_used, tolerable_risk
+	DismissedReason string  // fix_started, inaccurate, no_bandwidth, not_used, tolerable_risk
+	EPSSPercentage  float64 // the advisory's EPSS percentage; -1 when it has none (epss null)
+	Patched         bool    // the vulnerability has a first_patched_version
+	Relationship    string  // direct, transitive, unknown
 }
 
 type depRecord struct {
@@ -82,6 +85,10 @@ func (s *Server) DependabotAlerts(login string) []DependabotAlert {
 		func(r *depRecord) DependabotAlert {
 			a := r.DependabotAlert
 			a.FixedAt, a.DismissedAt, a.AutoDismissedAt = clone(a.FixedAt), clone(a.DismissedAt), clone(a.AutoDismissedAt)
+			a.EPSSPercentage, a.Patched, a.Relationship = -1, r.adv.json.Vulnerabilities[0].FirstPatchedVersion != nil, r.relationship
+			if r.adv.hasEPSS() {
+				a.EPSSPercentage = r.adv.epssPercentage
+			}
 			return a
 		})
 }

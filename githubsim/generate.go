@@ -19,8 +19,10 @@ const (
 	numFamilies
 )
 
-// dataSpan is how far back generated alerts go.
-const dataSpan = 365 * 24 * time.Hour
+// dataSpan is how far back generated alerts go: more than a year, as in organizations
+// that have used GitHub's security features for a while, so that a year of history
+// (the backfill) starts with alerts already open.
+const dataSpan = 2 * 365 * 24 * time.Hour
 
 // zipfExponent skews alerts towards a few repositories: with it the top
 // repository of a large organization holds about a fifth of the alerts.

@@ -298,13 +298,31 @@ func (a *advisory) body(rng *rand.Rand, published, now time.Time, percentile flo
 		Severity:        a.severity,
 		CVSS:            *v3,
 		CVSSSeverities:  cvssSeverities{v3, v4},
-		EPSS:            epss{a.epssPercentage, percentile},
+		EPSS:            a.epssJSON(percentile),
 		CWEs:            []cwe{{class.cwe, class.cweName}},
 		Identifiers:     ids,
 		References:      refs,
 		PublishedAt:     timestamp(published),
 		UpdatedAt:       timestamp(earliest(published.Add(time.Duration(rng.Int64N(int64(dataSpan)))), now)),
 	}
+}
+
+// hasEPSS reports whether GitHub has an EPSS score for the advisory: EPSS scores CVEs,
+// so an advisory without a CVE has none (epss is null).
+func (a *advisory) hasEPSS() bool { return a.cve != "" }
+
+// epssJSON is the advisory's epss field in the shapes GitHub sends: the documented
+// object, for some advisories the array of objects GitHub's examples show, or null. The
+// shape follows from the advisory id, leaving the random streams as they were.
+func (a *advisory) epssJSON(percentile float64) any {
+	if !a.hasEPSS() {
+		return nil
+	}
+	score := epss{a.epssPercentage, percentile}
+	if hashString(a.ghsa)%3 == 0 {
+		return []epss{score}
+	}
+	return score
 }
 
 // vulnerability draws the affected version range and the first patched version.
@@ -345,7 +363,7 @@ type advisoryJSON struct {
 	Severity        string            `json:"severity"`
 	CVSS            cvss              `json:"cvss"`
 	CVSSSeverities  cvssSeverities    `json:"cvss_severities"`
-	EPSS            epss              `json:"epss"`
+	EPSS            any               `json:"epss"` // epss, []epss or nil: see epssJSON
 	CWEs            []cwe             `json:"cwes"`
 	Identifiers     []identifier      `json:"identifiers"`
 	References      []reference       `json:"references"`

@@ -23,6 +23,7 @@ type SecretScanningAlert struct {
 	Validity               string // active, inactive, unknown; "" → field absent
 	PushProtectionBypassed bool
 	PubliclyLeaked         bool
+	MultiRepo              bool // found in more than one repository
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
 	ResolvedAt             *time.Time
@@ -64,6 +65,7 @@ func (s *Server) SecretScanningAlerts(login string) []SecretScanningAlert {
 		func(r *ssRecord) SecretScanningAlert {
 			a := r.SecretScanningAlert
 			a.ResolvedAt = clone(a.ResolvedAt)
+			a.MultiRepo = r.multiRepo()
 			return a
 		})
 }
@@ -220,7 +222,7 @@ func (c *call) secretScanningJSON(a *ssRecord) ssAlertJSON {
 		PushProtectionBypassed: a.PushProtectionBypassed,
 		Validity:               a.Validity,
 		PubliclyLeaked:         a.PubliclyLeaked,
-		MultiRepo:              h%20 == 0,
+		MultiRepo:              a.multiRepo(),
 		FirstLocationDetected: firstLocation{
 			Path: secretPaths[(h>>12)%uint64(len(secretPaths))], StartLine: line, EndLine: line,
 			StartColumn: 1 + int(h>>20)%30, EndColumn: 1 + int(h>>20)%30 + len(secret),
@@ -246,6 +248,12 @@ func (s *Server) countSecretLiterals(n int) {
 	s.statsMu.Lock()
 	s.stats.SecretLiterals += n
 	s.statsMu.Unlock()
+}
+
+// multiRepo reports whether the alert's secret was also found in other repositories:
+// one alert in twenty, by a hash of the alert, leaving the random streams as they were.
+func (a *ssRecord) multiRepo() bool {
+	return hashString(fmt.Sprint(a.repo.id, "/secret/", a.Number))%20 == 0
 }
 
 // fakeSecret is a deterministic string that looks like a secret of type t.

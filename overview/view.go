@@ -46,6 +46,7 @@ type familyView struct {
 	Oldest           string // age of the oldest open alert
 	Buckets          []bucketView
 	Bar              []bucketView // buckets with alerts, for the stacked bar
+	Spark            *sparkView   // open alerts over the last days (sparkline.go)
 }
 
 type bucketView struct {
@@ -87,6 +88,7 @@ func (o *orgCounts) view(statuses []collector.SourceStatus, now time.Time) orgVi
 	for _, f := range families {
 		fv := o.familyView(f, now)
 		fv.Note, fv.NoteClass = familyNote(status, f.Key)
+		fv.Spark = sparkline(status[f.Key])
 		for _, n := range o.open[f.Key] {
 			total += n
 		}

@@ -99,6 +99,23 @@ func (f *File) Load() ([]byte, error) {
 	return nil, fmt.Errorf("state file %s is %s: set aside as %s, starting afresh", f.Path, problem, aside)
 }
 
+// Read returns the payload of the file like Load, but never renames it: for readers of
+// another process's state file (the backfill subcommand), which must leave it alone.
+func (f *File) Read() ([]byte, error) {
+	b, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotExist
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	payload, problem := f.check(b)
+	if problem != "" {
+		return nil, fmt.Errorf("state file %s is %s: not read", f.Path, problem)
+	}
+	return payload, nil
+}
+
 // check returns the payload, or a one-word problem.
 func (f *File) check(b []byte) ([]byte, string) {
 	if len(b) < headerLen || !bytes.Equal(b[:8], magic) {
