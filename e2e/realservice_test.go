@@ -109,3 +109,43 @@ func TestServerIgnoringSortIsWalkedInFull(t *testing.T) {
 		t.Errorf("no log line says the listing is walked in full; logs:\n%s", tail(e.Logs()))
 	}
 }
+
+// TestRepositoriesRenamedDeletedTransferred runs the binary while a repository is renamed,
+// another deleted and a third transferred away, no alert's updated_at moving: the next
+// collection's series equal the ground truth, github_repository_info and the explicit
+// zeros included.
+func TestRepositoriesRenamedDeletedTransferred(t *testing.T) {
+	const org = "moving-org"
+	sim := githubsim.New(githubsim.Config{Seed: 83, Orgs: []githubsim.OrgSpec{{
+		Login: org, Repos: 18, CodeScanning: 600, Dependabot: 700, SecretScanning: 150, GenericSecretScanning: 60,
+	}}})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	e := start(t, []string{"GITHUB_TOKEN=" + token},
+		"--github.org="+org, "--github.api-url="+srv.URL+"/",
+		"--collector.schedule=@every 2s", "--github.requests-per-second=500")
+	e.waitReady(t, 2*time.Minute)
+	repos := sim.Repos(org)
+	if !sim.RenameRepository(org, repos[0], repos[0]+"-next") || !sim.DeleteRepository(org, repos[1]) ||
+		!sim.TransferRepository(org, repos[2], "another-owner") {
+		t.Fatal("a repository operation failed")
+	}
+	all := func(githubsim.Repository) bool { return true }
+	want := expected(sim, org)
+	for k, v := range expectedZeros(sim, org, all) {
+		want[k] = v
+	}
+	for k, v := range expectedInventory(sim, org, all) {
+		want[k] = v
+	}
+	names := []string{"github_code_scanning_alerts", "github_dependabot_alerts", "github_secret_scanning_alerts", "github_repository_info"}
+	e.waitFor(t, time.Minute, "the series of the repositories as they are now", func(s map[string]float64) bool {
+		got := map[string]float64{}
+		for _, name := range names {
+			for k, v := range family(s, name) {
+				got[k] = v
+			}
+		}
+		return len(diff(want, got, 1)) == 0
+	})
+}
