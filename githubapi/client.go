@@ -67,16 +67,17 @@ func NewClient(o ClientOptions) (*Client, error) {
 		o.BodyTimeout = 2 * time.Minute
 	}
 	c := &Client{base: base, apiVersion: o.APIVersion, userAgent: o.UserAgent, maxPageBytes: o.MaxPageBytes, bodyTimeout: o.BodyTimeout}
-	c.http = c.guardRedirects(o.HTTPClient)
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: NewTransport(TransportOptions{BodyTimeout: o.BodyTimeout, MaxBodyBytes: o.MaxPageBytes})}
+	}
+	c.http = c.guardRedirects(hc)
 	return c, nil
 }
 
 // guardRedirects returns a copy of hc that refuses redirects away from the API
 // host: the token transport would otherwise send the token there.
 func (c *Client) guardRedirects(hc *http.Client) *http.Client {
-	if hc == nil {
-		hc = &http.Client{Transport: NewTransport(TransportOptions{})}
-	}
 	guarded := *hc
 	next := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
