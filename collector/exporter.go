@@ -14,6 +14,7 @@ import (
 	"github.com/shurcooL/githubv4"
 
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
+	"github.com/github-security-exporter/github-security-exporter/internal/redact"
 	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
@@ -38,7 +39,19 @@ var (
 		"github_exporter_collection_failures_total",
 		"Collections of the source for the organization that failed since the exporter started.",
 		[]string{"org", "collector"}, nil)
+	saveFailuresDesc = prometheus.NewDesc(
+		"github_exporter_state_save_failures_total",
+		"Saves of the state file (--storage.path) that failed; kept across restarts in the state file.",
+		nil, nil)
+	lastSaveDesc = prometheus.NewDesc(
+		"github_exporter_state_last_save_timestamp_seconds",
+		"When the state file (--storage.path) was last saved successfully.",
+		nil, nil)
 )
+
+// DefaultMaxWait bounds the time one collection of a source may spend paused for rate
+// limits and retry backoff (Config.MaxWait).
+const DefaultMaxWait = 15 * time.Minute
 
 // Config is what an Exporter collects and from where.
 type Config struct {
@@ -52,6 +65,13 @@ type Config struct {
 	// StatePath, when not empty, names the file that keeps the alert records across
 	// restarts: loaded by New, saved after each Run.
 	StatePath string
+	// MaxWait bounds the time one collection of a source (one org) may spend paused for
+	// rate limits and backoff; beyond it the collection fails and the others go on.
+	// Default DefaultMaxWait.
+	MaxWait time.Duration
+	// MaxPagesPerWalk bounds the pages of one walk of a listing: 0 derives the bound
+	// from the last full walk of the same listing (see pageBudget).
+	MaxPagesPerWalk int
 	// Sources names the sources Run collects; empty means DefaultSources().
 	Sources []string
 	Logger  *slog.Logger
@@ -69,6 +89,12 @@ type Exporter struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	state   *store.File
+	maxWait time.Duration
+
+	// saves: what the state file holds (guarded by runMu; read by Collect under saveMu).
+	saveMu       sync.Mutex
+	saveFailures int
+	lastSave     time.Time
 
 	mu    sync.Mutex // serialises writers of snap
 	snap  atomic.Pointer[snapshot]
@@ -104,7 +130,10 @@ func New(cfg Config) (*Exporter, error) {
 	if len(cfg.Orgs) == 0 {
 		return nil, errors.New("no organization to collect")
 	}
-	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry, maxWait: cfg.MaxWait}
+	if e.maxWait <= 0 {
+		e.maxWait = DefaultMaxWait
+	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -116,7 +145,7 @@ func New(cfg Config) (*Exporter, error) {
 	}
 	for _, org := range cfg.Orgs {
 		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, now: e.now}
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, MaxPages: cfg.MaxPagesPerWalk, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -140,7 +169,7 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.StatePath != "" {
 		e.state = &store.File{Path: cfg.StatePath, Version: stateVersion}
 		if err := e.load(); err != nil {
-			e.logger.Error("not using the saved state", "err", err)
+			e.logger.Error("not using the saved state", "err", redact.Error(err))
 		} else {
 			e.logger.Info("loaded the saved state", "path", e.state.Path)
 		}
@@ -165,10 +194,30 @@ func (e *Exporter) Run(ctx context.Context) {
 	}
 	e.ready.Store(true)
 	if e.state != nil {
-		if err := e.save(); err != nil {
-			e.logger.Error("saving the state failed; the next start will walk in full", "err", err)
-		}
+		e.saveState()
 	}
+}
+
+// saveState saves the state file and keeps the figures of its health.
+func (e *Exporter) saveState() {
+	e.saveMu.Lock()
+	last := e.lastSave
+	e.saveMu.Unlock()
+	now := e.now()
+	err := e.save(now)
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if err == nil {
+		e.lastSave = now
+		return
+	}
+	e.saveFailures++
+	if last.IsZero() {
+		e.logger.Error("saving the state failed; there is no saved state, so a restart would walk every listing in full", "path", e.state.Path, "err", redact.Error(err))
+		return
+	}
+	e.logger.Error("saving the state failed; a restart would resume from the state saved earlier", "path", e.state.Path,
+		"saved_at", last.UTC().Format(time.RFC3339), "err", redact.Error(err))
 }
 
 // RunSource collects one source, by name, for every organization: for a source on a
@@ -192,7 +241,9 @@ func (e *Exporter) RunSource(ctx context.Context, name string) {
 
 func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	start := e.now()
-	metrics, err := src.Collect(ctx, e.targets[org])
+	t := e.targets[org]
+	ctx = githubapi.WithMaxPages(githubapi.WithWaitBudget(ctx, e.maxWait), t.pageBudget(0))
+	metrics, err := src.Collect(ctx, t)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
 	}
@@ -206,12 +257,12 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 		st.Success, st.Available, st.LastSuccess, st.LastError, st.metrics = true, true, e.now(), "", metrics
 		log.Info("collection finished", "series", len(metrics))
 	case githubapi.IsNotAvailable(err):
-		st.Success, st.Available, st.LastError, st.metrics = false, false, err.Error(), nil
-		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", err)
+		st.Success, st.Available, st.LastError, st.metrics = false, false, redact.Error(err), nil
+		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", st.LastError)
 	default:
-		st.Success, st.Available, st.LastError = false, true, err.Error()
+		st.Success, st.Available, st.LastError = false, true, redact.Error(err)
 		st.Failures++
-		log.Error("collection failed, keeping the last good counts", "err", err)
+		log.Error("collection failed, keeping the last good counts", "err", st.LastError)
 	}
 	e.store(key, st)
 }
@@ -265,6 +316,10 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc} {
 		ch <- d
 	}
+	if e.state != nil {
+		ch <- saveFailuresDesc
+		ch <- lastSaveDesc
+	}
 }
 
 // Collect implements prometheus.Collector: it sends the current snapshot and nothing else.
@@ -280,6 +335,15 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(st.Failures), labels...)
 		if !st.LastSuccess.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
+		}
+	}
+	if e.state != nil {
+		e.saveMu.Lock()
+		failures, last := e.saveFailures, e.lastSave
+		e.saveMu.Unlock()
+		ch <- prometheus.MustNewConstMetric(saveFailuresDesc, prometheus.CounterValue, float64(failures))
+		if !last.IsZero() {
+			ch <- prometheus.MustNewConstMetric(lastSaveDesc, prometheus.GaugeValue, float64(last.UnixNano())/1e9)
 		}
 	}
 }

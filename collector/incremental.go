@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -86,6 +85,7 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 	set := newAlertSet()
 	set.RepoNames = old.RepoNames
 	set.HighWater = old.HighWater
+	ctx = t.withPageBudget(ctx, len(old.Pages))
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]
@@ -132,6 +132,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	high := set.HighWater
 	var changed []alertFields
 	pages := map[string]cachedPage{}
+	ctx = t.withPageBudget(ctx, len(set.Pages))
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), set.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			// Ordered by update, an unchanged page means nothing after it changed either.
@@ -162,15 +163,22 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 }
 
 // decode reads one page of alerts; keyer gives repositories without id their stand-in.
+// An alert without a number or a repository is an error of the page, not a phantom alert.
 func (l *alertListing[T]) decode(body io.Reader, keyer *alertSet) ([]alertFields, error) {
-	var page []T
-	if err := json.NewDecoder(body).Decode(&page); err != nil {
+	page, err := decodeArray[T](body)
+	if err != nil {
 		return nil, fmt.Errorf("decoding a page of %s: %w", l.endpoint, err)
 	}
 	alerts := make([]alertFields, len(page))
 	for i := range page {
 		alerts[i] = l.fields(&page[i])
 		id, name := l.repo(&page[i])
+		if alerts[i].key.Number <= 0 {
+			return nil, fmt.Errorf("decoding a page of %s: alert %d of the page has no number", l.endpoint, i)
+		}
+		if name == "" {
+			return nil, fmt.Errorf("decoding a page of %s: alert #%d has no repository", l.endpoint, alerts[i].key.Number)
+		}
 		alerts[i].key.Repo = keyer.repoKey(id, name)
 	}
 	return alerts, nil

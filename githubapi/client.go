@@ -125,6 +125,24 @@ type Validator struct{ ETag, Next string }
 // ErrStop, returned by a page function, ends a walk early and without error.
 var ErrStop = errors.New("stop walk")
 
+// ErrTooManyPages ends a walk that has used up its page budget (WithMaxPages).
+var ErrTooManyPages = errors.New("too many pages")
+
+type maxPagesKey struct{}
+
+// WithMaxPages bounds each walk made with ctx to n pages (n <= 0: no bound): a walk
+// whose n-th page still has a next link fails with ErrTooManyPages instead of following
+// a server that hands out new cursors forever.
+func WithMaxPages(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, maxPagesKey{}, n)
+}
+
+// MaxPages returns the page budget ctx carries, 0 when none.
+func MaxPages(ctx context.Context) int {
+	n, _ := ctx.Value(maxPagesKey{}).(int)
+	return max(n, 0)
+}
+
 // WalkPages walks like Walk. For each page URL, cached (when not nil) may give the
 // validator of its last answer: the request then carries If-None-Match, and a 304 (which
 // GitHub does not count against the rate limit) reaches fn as NotModified with the cached
@@ -137,7 +155,11 @@ func (c *Client) WalkPages(ctx context.Context, endpoint, path string, cached fu
 	}
 	next := c.base.ResolveReference(rel).String()
 	seen := map[string]bool{}
+	limit := MaxPages(ctx)
 	for next != "" {
+		if limit > 0 && len(seen) == limit {
+			return fmt.Errorf("GET %s: walk cut after %d pages, the budget of one walk: %w", endpoint, limit, ErrTooManyPages)
+		}
 		if seen[next] {
 			return fmt.Errorf("GET %s: pagination loop: next link %s was already fetched", endpoint, next)
 		}
@@ -216,6 +238,9 @@ func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, v *Valida
 	if err != nil {
 		return "", err
 	}
+	if next != "" && isEmptyArray(body) {
+		return "", errors.New("a page without items has a next link (GitHub never sends one)")
+	}
 	page := &Page{URL: rawURL, Body: bytes.NewReader(body), ETag: resp.Header.Get("ETag"), Next: next}
 	return next, fn(page)
 }
@@ -239,6 +264,12 @@ func nextLink(u *url.URL, h http.Header) (string, error) {
 		return next, nil
 	}
 	return u.ResolveReference(ref).String(), nil
+}
+
+// isEmptyArray reports whether body is the JSON array [] (spaces allowed).
+func isEmptyArray(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) >= 2 && b[0] == '[' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0 && b[len(b)-1] == ']'
 }
 
 // sameOrigin reports whether u has base's scheme and host (default ports made explicit).
