@@ -82,7 +82,7 @@ func (c *call) send(status int, body []byte, link string) {
 	now := c.s.now()
 	h := c.w.Header()
 	var etag string
-	if status == http.StatusOK && !c.truncate {
+	if status == http.StatusOK && !c.truncate && c.mangle == nil {
 		etag = etagOf(body, link)
 		if etagMatches(c.r.Header.Get("If-None-Match"), etag) {
 			h.Set("ETag", etag)
@@ -103,6 +103,9 @@ func (c *call) send(status int, body []byte, link string) {
 	}
 	if c.truncate && status == http.StatusOK {
 		body = body[:len(body)/2]
+	}
+	if c.mangle != nil && status == http.StatusOK && c.writeMangled(body, link, st) {
+		return
 	}
 	c.write(status, body, st)
 }

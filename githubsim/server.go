@@ -85,10 +85,12 @@ type Server struct {
 	byID    map[int64]*org
 	churn   *churner
 
-	limits   *rateLimiter
-	faults   faultSet
-	apps     *appRegistry   // apps.go
-	analyses *analysisStore // code scanning analyses (analyses.go), guarded by mu
+	limits *rateLimiter
+	faults faultSet
+	// graphqlLimits is the GraphQL budget (graphql.go), reported by GET /rate_limit.
+	graphqlLimits *rateLimiter
+	apps          *appRegistry   // apps.go
+	analyses      *analysisStore // code scanning analyses (analyses.go), guarded by mu
 
 	statsMu sync.Mutex
 	stats   Stats
