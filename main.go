@@ -169,6 +169,7 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		Reserve:           cfg.reserve,
 		MaxRetries:        cfg.maxRetries,
 		RateLimitURL:      strings.TrimRight(cfg.apiURL, "/") + "/rate_limit",
+		BodyTimeout:       4 * cfg.timeout, // 2m by default: a page may be large, its headers come first
 		Metrics:           apiMetrics,
 		Logger:            logger,
 	})}
