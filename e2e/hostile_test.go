@@ -93,7 +93,10 @@ func runHostile(t *testing.T, tc hostileCase) {
 	failures := func(series map[string]float64, c string) float64 {
 		return series[seriesKey("github_exporter_collection_failures_total", map[string]string{"org": org, "collector": c})]
 	}
-	before := e.waitFor(t, time.Minute, "every source collected", func(s map[string]float64) bool {
+	before := e.waitFor(t, time.Minute, "every source collected and the state saved", func(s map[string]float64) bool {
+		if s["github_exporter_state_last_save_timestamp_seconds{}"] == 0 {
+			return false
+		}
 		for _, c := range sources {
 			if success(s, c) != 1 {
 				return false
@@ -125,7 +128,7 @@ func runHostile(t *testing.T, tc hostileCase) {
 			}
 		}
 		if tc.stateFile {
-			return s["github_exporter_state_save_failures_total"] >= 1
+			return s["github_exporter_state_save_failures_total{}"] >= 1
 		}
 		return true
 	})
@@ -158,7 +161,7 @@ func runHostile(t *testing.T, tc hostileCase) {
 			t.Errorf("%d requests of %s in %d runs under the fault, want at most %d", used, tc.endpoint, runs, bound)
 		}
 	}
-	if tc.stateFile && during["github_exporter_state_last_save_timestamp_seconds"] != before["github_exporter_state_last_save_timestamp_seconds"] {
+	if tc.stateFile && during["github_exporter_state_last_save_timestamp_seconds{}"] != before["github_exporter_state_last_save_timestamp_seconds{}"] {
 		t.Error("github_exporter_state_last_save_timestamp_seconds moved while saves failed")
 	}
 
@@ -176,7 +179,7 @@ func runHostile(t *testing.T, tc hostileCase) {
 				return false
 			}
 		}
-		return !tc.stateFile || s["github_exporter_state_last_save_timestamp_seconds"] > during["github_exporter_state_last_save_timestamp_seconds"]
+		return !tc.stateFile || s["github_exporter_state_last_save_timestamp_seconds{}"] > during["github_exporter_state_last_save_timestamp_seconds{}"]
 	})
 	if runs := sim.Stats().ByEndpoint["/graphql"] - healedAt; runs > 2 {
 		t.Errorf("recovered after %d runs that started once the server healed, want at most 2", runs)
@@ -184,7 +187,7 @@ func runHostile(t *testing.T, tc hostileCase) {
 	if got := countSeries(after); !equalCounts(got, kept) {
 		t.Errorf("alert counts after recovery differ from those before the fault:\n%s", strings.Join(diff(kept, got, 10), "\n"))
 	}
-	if tc.stateFile && after["github_exporter_state_save_failures_total"] < 1 {
+	if tc.stateFile && after["github_exporter_state_save_failures_total{}"] < 1 {
 		t.Error("github_exporter_state_save_failures_total went down after recovery")
 	}
 	checkNoToken(t, e, hostileToken)
