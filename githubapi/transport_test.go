@@ -596,3 +596,52 @@ func TestTransportWaitBudget(t *testing.T) {
 		t.Errorf("backoff seconds{reason=secondary_rate_limit} = %v, want %v", got, seconds)
 	}
 }
+
+// TestBackoffDistribution samples the waits the transport picks after a 5xx answer, a
+// network error and a secondary rate limit: each retry's mean must be about half of
+// (full jitter) or 1.25 times (jitter up) a backoff that doubles per retry, and the
+// waits must spread. The windows of TestTransportRetries alone would let a constant,
+// a never-doubling or a 1 ns wait through.
+func TestBackoffDistribution(t *testing.T) {
+	tr := NewTransport(TransportOptions{RetryBaseDelay: time.Second, SecondaryBaseDelay: time.Minute})
+	req, _ := http.NewRequest(http.MethodGet, "https://api.github.com/x", nil)
+	tests := []struct {
+		name    string
+		resp    func() *http.Response
+		err     error
+		base    time.Duration
+		meanOf  float64 // the mean wait as a share of the backoff
+		retries int
+	}{
+		{"5xx", func() *http.Response { return &http.Response{StatusCode: 502, Header: http.Header{}, Body: http.NoBody} }, nil, time.Second, 0.5, 4},
+		{"network", func() *http.Response { return nil }, io.ErrUnexpectedEOF, time.Second, 0.5, 4},
+		{"secondary", func() *http.Response {
+			return &http.Response{StatusCode: 403, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(secondaryMessage))}
+		}, nil, time.Minute, 1.25, 4},
+	}
+	const samples = 400
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k := range tt.retries {
+				backoff := tt.base << k
+				var sum time.Duration
+				distinct := map[time.Duration]bool{}
+				for range samples {
+					r, ok := tr.classify(req, tt.resp(), tt.err, k)
+					if !ok {
+						t.Fatal("not retried")
+					}
+					sum += r.wait
+					distinct[r.wait] = true
+				}
+				mean := float64(sum) / samples / float64(backoff)
+				if mean < tt.meanOf-0.1 || mean > tt.meanOf+0.1 {
+					t.Errorf("retry %d: mean wait %.2f of the backoff %s, want about %.2f", k, mean, backoff, tt.meanOf)
+				}
+				if len(distinct) < samples/2 {
+					t.Errorf("retry %d: %d distinct waits in %d, want them spread (jitter)", k, len(distinct), samples)
+				}
+			}
+		})
+	}
+}
