@@ -296,3 +296,24 @@ func metricPB(m prometheus.Metric) *dto.Metric {
 	}
 	return &pb
 }
+
+// TestUnchangedFullWalksCostNothing runs full walks back to back over unchanged data:
+// after the first, every page (the head of the updated-first listing included) must be
+// answered 304, walk after walk. A full walk that dropped the validators of its 304
+// pages, or the head's, would pay for them again at the next one.
+func TestUnchangedFullWalksCostNothing(t *testing.T) {
+	r := newRig(t, 345)
+	first, _ := r.run(t)
+	pagesPerWalk := pages(345) + 1 + pages(120) + 1
+	if first != pagesPerWalk {
+		t.Fatalf("first full walk: %d counted requests, want %d", first, pagesPerWalk)
+	}
+	for walk := 2; walk <= 4; walk++ {
+		r.expClock.add(25 * time.Hour) // past --collector.full-walk-interval: a full walk
+		counted, notModified := r.run(t)
+		if counted != 0 || notModified != pagesPerWalk {
+			t.Errorf("full walk %d over unchanged data: %d counted requests and %d 304s, want 0 and %d", walk, counted, notModified, pagesPerWalk)
+		}
+		r.check(t)
+	}
+}
