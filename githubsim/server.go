@@ -43,6 +43,11 @@ type Config struct {
 	Apps []App
 	// InstallationTokenTTL is how long an installation token lasts; default an hour, as on GitHub.
 	InstallationTokenTTL time.Duration
+	// ListingLag makes the sort=updated listings eventually consistent, as GitHub's are:
+	// a change shows there only after a lag of its own of up to ListingLag (so changes
+	// become visible out of order), which is what the exporter's incremental margin is
+	// for. 0: every change shows at once.
+	ListingLag time.Duration
 }
 
 // OrgSpec describes one simulated organization.
