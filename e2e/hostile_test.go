@@ -161,6 +161,8 @@ func runHostile(t *testing.T, tc hostileCase) {
 			t.Errorf("%d requests of %s in %d runs under the fault, want at most %d", used, tc.endpoint, runs, bound)
 		}
 	}
+	checkNoToken(t, e, hostileToken) // the overview shows the last errors while they last
+
 	if tc.stateFile && during["github_exporter_state_last_save_timestamp_seconds{}"] != before["github_exporter_state_last_save_timestamp_seconds{}"] {
 		t.Error("github_exporter_state_last_save_timestamp_seconds moved while saves failed")
 	}
