@@ -613,7 +613,9 @@ func TestBackoffDistribution(t *testing.T) {
 		meanOf  float64 // the mean wait as a share of the backoff
 		retries int
 	}{
-		{"5xx", func() *http.Response { return &http.Response{StatusCode: 502, Header: http.Header{}, Body: http.NoBody} }, nil, time.Second, 0.5, 4},
+		{"5xx", func() *http.Response {
+			return &http.Response{StatusCode: 502, Header: http.Header{}, Body: http.NoBody}
+		}, nil, time.Second, 0.5, 4},
 		{"network", func() *http.Response { return nil }, io.ErrUnexpectedEOF, time.Second, 0.5, 4},
 		{"secondary", func() *http.Response {
 			return &http.Response{StatusCode: 403, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(secondaryMessage))}

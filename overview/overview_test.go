@@ -297,8 +297,8 @@ func TestRoutes(t *testing.T) {
 				return
 			}
 			for header, want := range map[string]string{
-				"Content-Type":            "text/html; charset=utf-8",
-				"Cache-Control":           "no-store",
+				"Content-Type":  "text/html; charset=utf-8",
+				"Cache-Control": "no-store",
 				// Spelled out, not the production constant: a weakened policy must fail here.
 				// No scripts, no frames, nothing loaded from anywhere; inline styles only.
 				"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
