@@ -304,6 +304,8 @@ func TestTransportReserve(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeGitHub(t, reply{header: tt.header, body: `[]`}, reply{body: `[]`})
+			// GET /rate_limit fails here: the remembered limit stands (TestTransportReserveRechecked).
+			srv.on("/rate_limit", reply{status: 502})
 			clock := newFakeClock()
 			client := &http.Client{Transport: testTransport(clock, TransportOptions{})}
 			get := func(endpoint string) {
@@ -645,5 +647,40 @@ func TestBackoffDistribution(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTransportReserveRechecked checks that a remembered exhausted budget is asked of GET
+// /rate_limit (which GitHub does not count) before the transport holds requests back,
+// at most once a minute, and that what it says is what the metrics show.
+func TestTransportReserveRechecked(t *testing.T) {
+	srv := newFakeGitHub(t, reply{header: map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt(40 * time.Minute)}, body: `[]`},
+		reply{body: `[]`})
+	srv.on("/rate_limit", reply{body: `{"resources":{"core":{"limit":5000,"used":1,"remaining":4999,"reset":` + resetAt(time.Hour) + `}}}`})
+	clock := newFakeClock()
+	m := NewMetrics(nil)
+	client := &http.Client{Transport: testTransport(clock, TransportOptions{Metrics: m})}
+	for range 3 {
+		req, _ := http.NewRequestWithContext(WithEndpoint(t.Context(), testEndpoint), http.MethodGet, srv.URL+"/x", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if len(clock.Sleeps()) != 0 {
+		t.Errorf("waited %v although GET /rate_limit said 4999 remain", clock.Sleeps())
+	}
+	var checks int
+	for _, u := range srv.uris() {
+		if u == "/rate_limit" {
+			checks++
+		}
+	}
+	if checks != 1 {
+		t.Errorf("GET /rate_limit asked %d times, want once", checks)
+	}
+	if got := testutil.ToFloat64(m.remaining.WithLabelValues("core")); got != 4999 {
+		t.Errorf("rate_limit_remaining{core} = %v, want what GET /rate_limit said, 4999", got)
 	}
 }
