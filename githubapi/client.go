@@ -289,7 +289,8 @@ func portOf(u *url.URL) string {
 }
 
 // WalkJSON walks like Walk, decodes each page as a JSON array of T and calls fn
-// with it. A page that is not a JSON array is an error.
+// with it. A page that is not a JSON array, has data after it or holds a null element
+// is an error.
 func WalkJSON[T any](ctx context.Context, c *Client, endpoint, path string, fn func([]T) error) error {
 	return c.Walk(ctx, endpoint, path, func(r io.Reader) error {
 		data, err := io.ReadAll(r)
@@ -299,9 +300,16 @@ func WalkJSON[T any](ctx context.Context, c *Client, endpoint, path string, fn f
 		if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '[' {
 			return fmt.Errorf("page is not a JSON array (%d bytes, starting %q)", len(data), clip(string(trimmed)))
 		}
-		var items []T
-		if err := json.Unmarshal(data, &items); err != nil {
+		var ptrs []*T
+		if err := json.Unmarshal(data, &ptrs); err != nil {
 			return fmt.Errorf("decoding page: %w", err)
+		}
+		items := make([]T, len(ptrs))
+		for i, p := range ptrs {
+			if p == nil {
+				return fmt.Errorf("decoding page: element %d is null", i)
+			}
+			items[i] = *p
 		}
 		return fn(items)
 	})
