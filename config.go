@@ -52,6 +52,8 @@ type config struct {
 	storagePath string        // alert records across restarts; "" keeps them in memory
 	fullWalk    time.Duration // how often a full walk replaces the incremental ones
 	margin      time.Duration // how far behind the high-water mark incremental walks read
+	maxPages    int           // --collector.max-pages-per-walk; 0: derived from the last full walk
+	maxWait     time.Duration // --collector.max-wait: backoff one collection of a source may spend
 	slaDays     map[string]*int
 	collectors  map[string]*bool // per source name: collect it on the main schedule
 
@@ -109,6 +111,8 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	app.Flag("collector.incremental-margin", "How much older than the newest change already seen an incremental walk still reads.").Default("5m").DurationVar(&cfg.margin)
 	app.Flag("collector.open-refresh-interval", "How often an incremental run also re-reads the open alerts of each family (conditionally: an unchanged page costs a 304), so that severities, EPSS and scopes that change without updated_at show within this bound; 0 turns it off.").Default("1h").DurationVar(&cfg.openRefresh)
 	app.Flag("collector.secret-scanning.generic-types", "Comma-separated secret types walked apart from the default listing, which GitHub lists only when asked for by name (non-provider patterns, AI-detected passwords); empty turns that walk off.").Default(strings.Join(collector.DefaultGenericSecretTypes, ",")).StringVar(&cfg.genericTypes)
+	app.Flag("collector.max-pages-per-walk", "Most pages one walk of a listing may take before it is cut with an error (the last good counts stay). 0: four times the pages of the listing's last full walk plus 100, and 10000 for a first walk.").Default("0").IntVar(&cfg.maxPages)
+	app.Flag("collector.max-wait", "Most time one collection of a source may spend paused for rate limits and retry backoff before it fails and the next source goes on.").Default("15m").DurationVar(&cfg.maxWait)
 	cfg.slaDays = map[string]*int{}
 	for _, sla := range []struct{ key, def string }{{"critical", "7"}, {"high", "30"}, {"medium", "90"}, {"low", "180"}, {"secret", "7"}} {
 		cfg.slaDays[sla.key] = app.Flag("sla."+sla.key+"-days", "Days an open "+map[bool]string{true: "secret scanning", false: sla.key + " severity"}[sla.key == "secret"]+" alert may stay open before github_alerts_sla_breached counts it; 0: no SLA.").Default(sla.def).Int()
@@ -173,6 +177,9 @@ func (c *config) validate() error {
 	}
 	if c.topAdvisories < 1 {
 		return errors.New("--collector.dependabot.top-advisories must be at least 1")
+	}
+	if c.maxPages < 0 || c.maxWait <= 0 {
+		return errors.New("--collector.max-pages-per-walk must not be negative and --collector.max-wait must be positive")
 	}
 	if c.fullWalk <= 0 || c.margin < 0 {
 		return errors.New("--collector.full-walk-interval must be positive and --collector.incremental-margin not negative")

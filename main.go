@@ -26,6 +26,7 @@ import (
 
 	"github.com/github-security-exporter/github-security-exporter/collector"
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
+	"github.com/github-security-exporter/github-security-exporter/internal/redact"
 	"github.com/github-security-exporter/github-security-exporter/overview"
 	"github.com/github-security-exporter/github-security-exporter/scheduler"
 )
@@ -35,7 +36,9 @@ const name = "github-security-exporter"
 func main() {
 	app := kingpin.New(name, "Exports GitHub code scanning, Dependabot and secret scanning alert counts of whole organizations to Prometheus.")
 	cfg := parseFlags(app, os.Args[1:])
-	logger := promslog.New(cfg.log)
+	// Secrets are removed from every log record, as a second line behind the redaction
+	// of GitHub's error texts (internal/redact).
+	logger := slog.New(redact.Handler(promslog.New(cfg.log).Handler()))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -53,6 +56,7 @@ func main() {
 	if err := cfg.validate(); err != nil {
 		app.Fatalf("%v", err)
 	}
+	redact.Add(cfg.token)
 	if err := run(ctx, cfg, logger); err != nil {
 		logger.Error("exporter stopped", "err", err)
 		os.Exit(1)
@@ -170,6 +174,8 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		RequestsPerSecond: cfg.rps,
 		Reserve:           cfg.reserve,
 		MaxRetries:        cfg.maxRetries,
+		RateLimitURL:      strings.TrimRight(cfg.apiURL, "/") + "/rate_limit",
+		BodyTimeout:       4 * cfg.timeout, // 2m by default: a page may be large, its headers come first
 		Metrics:           apiMetrics,
 		Logger:            logger,
 	})}
@@ -197,6 +203,9 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		StatePath: cfg.storagePath,
 
 		TopAdvisories: cfg.topAdvisories,
+		MaxWait:       cfg.maxWait,
+
+		MaxPagesPerWalk: cfg.maxPages,
 	})
 }
 

@@ -3,7 +3,6 @@ package collector
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -27,6 +26,7 @@ func (t *Target) walkCached(ctx context.Context, endpoint, path string, page fun
 	}
 	kept := t.bodies[path]
 	seen := map[string]cachedBody{}
+	ctx = t.withPageBudget(ctx, len(kept))
 	err := t.REST.WalkPages(ctx, endpoint, path, func(u string) (githubapi.Validator, bool) {
 		c, ok := kept[u]
 		return githubapi.Validator{ETag: c.etag, Next: c.next}, ok
@@ -55,8 +55,8 @@ func (t *Target) walkCached(ctx context.Context, endpoint, path string, page fun
 // walkCachedJSON is walkCached for listings whose pages are JSON arrays of T.
 func walkCachedJSON[T any](ctx context.Context, t *Target, endpoint, path string, fn func([]T) error) error {
 	return t.walkCached(ctx, endpoint, path, func(r io.Reader) error {
-		var page []T
-		if err := json.NewDecoder(r).Decode(&page); err != nil {
+		page, err := decodeArray[T](r)
+		if err != nil {
 			return fmt.Errorf("decoding a page of %s: %w", endpoint, err)
 		}
 		return fn(page)

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -126,8 +125,8 @@ func (codeScanningAnalyses) repository(ctx context.Context, t *Target, repo stri
 			times = last.times
 			return githubapi.ErrStop // the first page is all this source reads
 		}
-		var page []codeScanningAnalysis
-		if err := json.NewDecoder(p.Body).Decode(&page); err != nil {
+		page, err := decodeArray[codeScanningAnalysis](p.Body)
+		if err != nil {
 			return fmt.Errorf("decoding answer: %w", err)
 		}
 		times = newestByTool(page)

@@ -114,7 +114,15 @@ func (codeSecurityConfigurations) Collect(ctx context.Context, t *Target) ([]pro
 	var configs []configuration
 	err := walkCachedJSON(ctx, t, "/orgs/{org}/code-security/configurations",
 		"orgs/"+url.PathEscape(t.Org)+"/code-security/configurations?per_page=100",
-		func(page []configuration) error { configs = append(configs, page...); return nil })
+		func(page []configuration) error {
+			for _, c := range page {
+				if c.ID <= 0 || c.Name == "" {
+					return fmt.Errorf("a configuration of the page has no id or no name (id %d)", c.ID)
+				}
+			}
+			configs = append(configs, page...)
+			return nil
+		})
 	if err != nil {
 		return nil, fmt.Errorf("listing code security configurations of %s: %w", t.Org, err)
 	}
@@ -166,6 +174,9 @@ func walkConfigurationRepositories(ctx context.Context, t *Target, id int64, cou
 	return walkCachedJSON(ctx, t, "/orgs/{org}/code-security/configurations/{configuration_id}/repositories", path,
 		func(page []configurationRepository) error {
 			for i := range page {
+				if page[i].Repository.Name == "" {
+					return fmt.Errorf("repository %d of the page has no name", i)
+				}
 				if !t.Keep(page[i].Repository.Name) {
 					continue
 				}

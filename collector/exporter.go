@@ -14,6 +14,7 @@ import (
 	"github.com/shurcooL/githubv4"
 
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
+	"github.com/github-security-exporter/github-security-exporter/internal/redact"
 	"github.com/github-security-exporter/github-security-exporter/store"
 )
 
@@ -38,7 +39,19 @@ var (
 		"github_exporter_collection_failures_total",
 		"Collections of the source for the organization that failed since the exporter started.",
 		[]string{"org", "collector"}, nil)
+	saveFailuresDesc = prometheus.NewDesc(
+		"github_exporter_state_save_failures_total",
+		"Saves of the state file (--storage.path) that failed; kept across restarts in the state file.",
+		nil, nil)
+	lastSaveDesc = prometheus.NewDesc(
+		"github_exporter_state_last_save_timestamp_seconds",
+		"When the state file (--storage.path) was last saved successfully.",
+		nil, nil)
 )
+
+// DefaultMaxWait bounds the time one collection of a source may spend paused for rate
+// limits and retry backoff (Config.MaxWait).
+const DefaultMaxWait = 15 * time.Minute
 
 // Config is what an Exporter collects and from where.
 type Config struct {
@@ -55,6 +68,13 @@ type Config struct {
 	// StatePath, when not empty, names the file that keeps the alert records across
 	// restarts: loaded by New, saved after each Run.
 	StatePath string
+	// MaxWait bounds the time one collection of a source (one org) may spend paused for
+	// rate limits and backoff; beyond it the collection fails and the others go on.
+	// Default DefaultMaxWait.
+	MaxWait time.Duration
+	// MaxPagesPerWalk bounds the pages of one walk of a listing: 0 derives the bound
+	// from the last full walk of the same listing (see pageBudget).
+	MaxPagesPerWalk int
 	// Sources names the sources Run collects; empty means DefaultSources().
 	Sources []string
 	Logger  *slog.Logger
@@ -72,6 +92,12 @@ type Exporter struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	state   *store.File
+	maxWait time.Duration
+
+	// saves: what the state file holds (guarded by runMu; read by Collect under saveMu).
+	saveMu       sync.Mutex
+	saveFailures int
+	lastSave     time.Time
 
 	mu    sync.Mutex // serialises writers of snap
 	snap  atomic.Pointer[snapshot]
@@ -111,7 +137,10 @@ func New(cfg Config) (*Exporter, error) {
 	if len(cfg.Orgs) == 0 {
 		return nil, errors.New("no organization to collect")
 	}
-	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry, maxWait: cfg.MaxWait}
+	if e.maxWait <= 0 {
+		e.maxWait = DefaultMaxWait
+	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -123,7 +152,7 @@ func New(cfg Config) (*Exporter, error) {
 	}
 	for _, org := range cfg.Orgs {
 		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, Logger: e.logger, now: e.now}
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, MaxPages: cfg.MaxPagesPerWalk, Logger: e.logger, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -147,7 +176,7 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.StatePath != "" {
 		e.state = &store.File{Path: cfg.StatePath, Version: stateVersion, Older: olderStateVersions}
 		if err := e.load(); err != nil {
-			e.logger.Error("not using the saved state", "err", err)
+			e.logger.Error("not using the saved state", "err", redact.Error(err))
 		} else {
 			e.logger.Info("loaded the saved state", "path", e.state.Path)
 		}
@@ -172,10 +201,30 @@ func (e *Exporter) Run(ctx context.Context) {
 	}
 	e.ready.Store(true)
 	if e.state != nil {
-		if err := e.save(); err != nil {
-			e.logger.Error("saving the state failed; the next start will walk in full", "err", err)
-		}
+		e.saveState()
 	}
+}
+
+// saveState saves the state file and keeps the figures of its health.
+func (e *Exporter) saveState() {
+	e.saveMu.Lock()
+	last := e.lastSave
+	e.saveMu.Unlock()
+	now := e.now()
+	err := e.save(now)
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if err == nil {
+		e.lastSave = now
+		return
+	}
+	e.saveFailures++
+	if last.IsZero() {
+		e.logger.Error("saving the state failed; there is no saved state, so a restart would walk every listing in full", "path", e.state.Path, "err", redact.Error(err))
+		return
+	}
+	e.logger.Error("saving the state failed; a restart would resume from the state saved earlier", "path", e.state.Path,
+		"saved_at", last.UTC().Format(time.RFC3339), "err", redact.Error(err))
 }
 
 // RunSource collects one source, by name, for every organization: for a source on a
@@ -199,7 +248,9 @@ func (e *Exporter) RunSource(ctx context.Context, name string) {
 
 func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	start := e.now()
-	metrics, err := src.Collect(ctx, e.targets[org])
+	t := e.targets[org]
+	ctx = githubapi.WithMaxPages(githubapi.WithWaitBudget(ctx, e.maxWait), t.pageBudget(0))
+	metrics, err := src.Collect(ctx, t)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
 	}
@@ -214,12 +265,12 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 		st.Trend = e.targets[org].trend(src.Name(), st.LastSuccess)
 		log.Info("collection finished", "series", len(metrics))
 	case githubapi.IsNotAvailable(err):
-		st.Success, st.Available, st.LastError, st.metrics = false, false, err.Error(), nil
-		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", err)
+		st.Success, st.Available, st.LastError, st.metrics = false, false, redact.Error(err), nil
+		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", st.LastError)
 	default:
-		st.Success, st.Available, st.LastError = false, true, err.Error()
+		st.Success, st.Available, st.LastError = false, true, redact.Error(err)
 		st.Failures++
-		log.Error("collection failed, keeping the last good counts", "err", err)
+		log.Error("collection failed, keeping the last good counts", "err", st.LastError)
 	}
 	e.store(key, st)
 }
@@ -273,6 +324,10 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc} {
 		ch <- d
 	}
+	if e.state != nil {
+		ch <- saveFailuresDesc
+		ch <- lastSaveDesc
+	}
 }
 
 // Collect implements prometheus.Collector: it sends the current snapshot and nothing else.
@@ -288,6 +343,15 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(st.Failures), labels...)
 		if !st.LastSuccess.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
+		}
+	}
+	if e.state != nil {
+		e.saveMu.Lock()
+		failures, last := e.saveFailures, e.lastSave
+		e.saveMu.Unlock()
+		ch <- prometheus.MustNewConstMetric(saveFailuresDesc, prometheus.CounterValue, float64(failures))
+		if !last.IsZero() {
+			ch <- prometheus.MustNewConstMetric(lastSaveDesc, prometheus.GaugeValue, float64(last.UnixNano())/1e9)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -183,6 +182,7 @@ const (
 func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, now time.Time) (*alertSet, error) {
 	set := old.after(t, now)
 	set.Bypasses = old.Bypasses
+	ctx = t.withPageBudget(ctx, len(old.Pages))
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]
@@ -241,6 +241,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	high := set.HighWater
 	var changed []alertFields
 	pages := map[string]cachedPage{}
+	ctx = t.withPageBudget(ctx, len(set.Pages))
 	previous := int64(1<<63 - 1) // updated_at of the last alert read
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), set.validator, func(p *githubapi.Page) error {
 		if p.NotModified {
@@ -362,9 +363,10 @@ func inUpdatedOrder(alerts []alertFields, previous int64) bool {
 
 // decode reads one page of alerts; keyer gives repositories without id their stand-in.
 // An alert without updated_at (old servers) counts as updated when it was created.
+// An alert without a number or a repository is an error of the page, not a phantom alert.
 func (l *alertListing[T]) decode(body io.Reader, keyer *alertSet) ([]alertFields, error) {
-	var page []T
-	if err := json.NewDecoder(body).Decode(&page); err != nil {
+	page, err := decodeArray[T](body)
+	if err != nil {
 		return nil, fmt.Errorf("decoding a page of %s: %w", l.endpoint, err)
 	}
 	alerts := make([]alertFields, len(page))
@@ -374,6 +376,12 @@ func (l *alertListing[T]) decode(body io.Reader, keyer *alertSet) ([]alertFields
 			alerts[i].updated = alerts[i].created
 		}
 		id, name := l.repo(&page[i])
+		if alerts[i].key.Number <= 0 {
+			return nil, fmt.Errorf("decoding a page of %s: alert %d of the page has no number", l.endpoint, i)
+		}
+		if name == "" {
+			return nil, fmt.Errorf("decoding a page of %s: alert #%d has no repository", l.endpoint, alerts[i].key.Number)
+		}
 		alerts[i].key.Repo = keyer.repoKey(id, name)
 	}
 	return alerts, nil

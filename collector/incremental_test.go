@@ -43,11 +43,15 @@ type simRig struct {
 
 const rigOrg = "rig-org"
 
-func newRig(t *testing.T, alerts int) *simRig {
+func newRig(t *testing.T, alerts int) *simRig { return newLaggingRig(t, alerts, 0) }
+
+// newLaggingRig is newRig on a simulator whose sort=updated listings show each change
+// only after a lag of up to lag (githubsim.Config.ListingLag).
+func newLaggingRig(t *testing.T, alerts int, lag time.Duration) *simRig {
 	t.Helper()
 	start := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	r := &simRig{simClock: &clock{t: start}, expClock: &clock{t: start}}
-	r.sim = githubsim.New(githubsim.Config{Seed: 5, Now: r.simClock.now,
+	r.sim = githubsim.New(githubsim.Config{Seed: 5, Now: r.simClock.now, ListingLag: lag,
 		Orgs: []githubsim.OrgSpec{{Login: rigOrg, Repos: 25, Dependabot: alerts, SecretScanning: 120}}})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.sim.ServeHTTP(w, req)
@@ -295,4 +299,62 @@ func metricPB(m prometheus.Metric) *dto.Metric {
 		panic(err)
 	}
 	return &pb
+}
+
+// TestUnchangedFullWalksCostNothing runs full walks back to back over unchanged data:
+// after the first, every page (the head of the updated-first listing included) must be
+// answered 304, walk after walk. A full walk that dropped the validators of its 304
+// pages, or the head's, would pay for them again at the next one.
+func TestUnchangedFullWalksCostNothing(t *testing.T) {
+	r := newRig(t, 345)
+	first, _ := r.run(t)
+	pagesPerWalk := pages(345) + 1 + pages(120) + 1
+	if first != pagesPerWalk {
+		t.Fatalf("first full walk: %d counted requests, want %d", first, pagesPerWalk)
+	}
+	for walk := 2; walk <= 4; walk++ {
+		r.expClock.add(25 * time.Hour) // past --collector.full-walk-interval: a full walk
+		counted, notModified := r.run(t)
+		if counted != 0 || notModified != pagesPerWalk {
+			t.Errorf("full walk %d over unchanged data: %d counted requests and %d 304s, want 0 and %d", walk, counted, notModified, pagesPerWalk)
+		}
+		r.check(t)
+	}
+}
+
+// TestMarginCoversLateChanges runs incremental walks against listings that show each
+// change only after a lag of up to two minutes, so that changes become visible out of
+// order, behind the high-water mark: the default five-minute margin must still read
+// every one of them, and the high-water mark must follow the newest change seen.
+func TestMarginCoversLateChanges(t *testing.T) {
+	r := newLaggingRig(t, 3000, 2*time.Minute)
+	r.run(t)
+	for round := range 8 {
+		// More changes than a page: a late one lands behind the first page of the walk.
+		r.sim.Step(150)
+		r.simClock.add(40 * time.Second)
+		r.expClock.add(40 * time.Second)
+		r.run(t)
+		// Every change older than the lag is visible: the mark is at least at the newest of them.
+		set := r.exporter.targets[rigOrg].alerts["dependabot"]
+		if visible := newestBefore(r, r.simClock.now().Add(-2*time.Minute)); set.HighWater < visible {
+			t.Errorf("round %d: high-water mark %d behind %d, a change visible for a while", round, set.HighWater, visible)
+		}
+	}
+	// Every change has become visible by now; the walk that follows must have them all.
+	r.simClock.add(3 * time.Minute)
+	r.expClock.add(3 * time.Minute)
+	r.run(t)
+	r.check(t)
+}
+
+// newestBefore is the newest updated_at not after at among the rig's Dependabot alerts.
+func newestBefore(r *simRig, at time.Time) int64 {
+	var newest int64
+	for _, a := range r.sim.DependabotAlerts(rigOrg) {
+		if u := a.UpdatedAt.Unix(); u <= at.Unix() {
+			newest = max(newest, u)
+		}
+	}
+	return newest
 }

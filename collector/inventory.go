@@ -83,12 +83,17 @@ func (inventory) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, e
 }
 
 // listRepositories walks the repositories connection to its end. A cursor that comes
-// back a second time is an error, not a loop.
+// back a second time, a page without nodes that has a next page, a node without a
+// name and more pages than the page budget are errors, not a loop or a phantom.
 func listRepositories(ctx context.Context, t *Target) ([]Repository, error) {
 	var repos []Repository
 	seen := map[string]bool{}
 	vars := map[string]any{"login": githubv4.String(t.Org), "cursor": (*githubv4.String)(nil)}
-	for {
+	budget := t.pageBudget((len(t.Repos.Names()) + 99) / 100)
+	for pages := 1; ; pages++ {
+		if pages > budget {
+			return nil, fmt.Errorf("graphql: walk cut after %d pages, the budget of one walk: %w", budget, githubapi.ErrTooManyPages)
+		}
 		var q inventoryQuery
 		if err := t.GraphQL.Query(ctx, &q, vars); err != nil {
 			return nil, answerError(err)
@@ -100,7 +105,13 @@ func listRepositories(ctx context.Context, t *Target) ([]Repository, error) {
 			return nil, errors.New("graphql: organization is null")
 		}
 		conn := q.Organization.Repositories
+		if conn.PageInfo.HasNextPage && len(conn.Nodes) == 0 {
+			return nil, errors.New("graphql: a page without nodes has a next page (GitHub never sends one)")
+		}
 		for _, n := range conn.Nodes {
+			if n.Name == "" {
+				return nil, errors.New("graphql: a repository node without a name")
+			}
 			r := Repository{ID: n.DatabaseID, Name: n.Name, Visibility: strings.ToLower(string(n.Visibility)), Archived: n.IsArchived, Fork: n.IsFork}
 			if n.PrimaryLanguage != nil {
 				r.Language = n.PrimaryLanguage.Name

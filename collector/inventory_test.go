@@ -137,11 +137,11 @@ const (
 ],"pageInfo":{"hasNextPage":false,"endCursor":"Y3Vyc29yOnYyOjY="}}},
 "rateLimit":{"cost":1,"limit":5000,"remaining":4321,"resetAt":"2026-03-01T13:00:00Z"}}}`
 	dependabotPage = `[
- {"state":"open","dependency":{"package":{"ecosystem":"go"},"scope":"runtime"},"security_advisory":{"severity":"high"},"repository":{"name":"api"}},
- {"state":"fixed","dependency":{"package":{"ecosystem":"npm"},"scope":"runtime"},"security_advisory":{"severity":"low"},"repository":{"name":"web"}},
- {"state":"open","dependency":{"package":{"ecosystem":"maven"},"scope":"runtime"},"security_advisory":{"severity":"critical"},"repository":{"name":"old-api"}},
- {"state":"open","dependency":{"package":{"ecosystem":"nuget"},"scope":"runtime"},"security_advisory":{"severity":"medium"},"repository":{"name":"fork-lib"}},
- {"state":"open","dependency":{"package":{"ecosystem":"pip"},"scope":"development"},"security_advisory":{"severity":"low"},"repository":{"name":"scratch-1"}}
+ {"number":1,"state":"open","dependency":{"package":{"ecosystem":"go"},"scope":"runtime"},"security_advisory":{"severity":"high"},"repository":{"name":"api"}},
+ {"number":2,"state":"fixed","dependency":{"package":{"ecosystem":"npm"},"scope":"runtime"},"security_advisory":{"severity":"low"},"repository":{"name":"web"}},
+ {"number":3,"state":"open","dependency":{"package":{"ecosystem":"maven"},"scope":"runtime"},"security_advisory":{"severity":"critical"},"repository":{"name":"old-api"}},
+ {"number":4,"state":"open","dependency":{"package":{"ecosystem":"nuget"},"scope":"runtime"},"security_advisory":{"severity":"medium"},"repository":{"name":"fork-lib"}},
+ {"number":5,"state":"open","dependency":{"package":{"ecosystem":"pip"},"scope":"development"},"security_advisory":{"severity":"low"},"repository":{"name":"scratch-1"}}
 ]`
 )
 

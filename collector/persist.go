@@ -23,6 +23,10 @@ var olderStateVersions []uint32
 // family, the repository inventory, and when each source last succeeded.
 type savedState struct {
 	Orgs map[string]savedOrg
+	// SavedAt and SaveFailures feed github_exporter_state_last_save_timestamp_seconds and
+	// github_exporter_state_save_failures_total (a counter: kept across restarts).
+	SavedAt      time.Time
+	SaveFailures int
 }
 
 type savedOrg struct {
@@ -38,9 +42,11 @@ var alertFamilies = map[string]familySpec{
 	"secret_scanning": secretScanningListing.spec,
 }
 
-// save writes the state of every organization to the state file.
-func (e *Exporter) save() error {
-	state := savedState{Orgs: map[string]savedOrg{}}
+// save writes the state of every organization to the state file, as of now.
+func (e *Exporter) save(now time.Time) error {
+	e.saveMu.Lock()
+	state := savedState{Orgs: map[string]savedOrg{}, SavedAt: now, SaveFailures: e.saveFailures}
+	e.saveMu.Unlock()
 	status := e.snap.Load().states
 	for org, t := range e.targets {
 		o := savedOrg{Alerts: t.alerts, LastSuccess: map[string]time.Time{}}
@@ -76,6 +82,9 @@ func (e *Exporter) load() error {
 	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&state); err != nil {
 		return fmt.Errorf("decoding state file %s: %w; starting afresh", e.state.Path, err)
 	}
+	e.saveMu.Lock()
+	e.lastSave, e.saveFailures = state.SavedAt, state.SaveFailures
+	e.saveMu.Unlock()
 	now := e.now()
 	for org, saved := range state.Orgs {
 		t, ok := e.targets[org]

@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +122,75 @@ func TestOlderStateFileIsSetAside(t *testing.T) {
 	}
 	if aside, _ := filepath.Glob(path + ".*"); len(aside) == 0 {
 		t.Errorf("the version 2 state file was not set aside")
+	}
+}
+
+// TestStateSaveHealth makes the state file unsavable (a non-empty directory stands in
+// its place), then savable again, then restarts: the failure is counted, the time of
+// the last good save stays until a save succeeds, the log line says what a restart
+// would do, and the counter survives the restart.
+func TestStateSaveHealth(t *testing.T) {
+	r := newRig(t, 300)
+	state := filepath.Join(t.TempDir(), "state")
+	var log strings.Builder
+	newExporter := func() *Exporter {
+		e, err := New(Config{Client: r.gh, Orgs: []string{rigOrg}, Sources: []string{"dependabot"}, Now: r.expClock.now,
+			StatePath: state, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	health := func(e *Exporter) string {
+		b, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain, "github_exporter_state_save_failures_total", "github_exporter_state_last_save_timestamp_seconds")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	const failed1 = "github_exporter_state_save_failures_total 1\n"
+	if err := os.MkdirAll(filepath.Join(state, "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newExporter()
+	e.Run(t.Context())
+	if got := health(e); !strings.Contains(got, failed1) || strings.Contains(got, "last_save_timestamp_seconds ") {
+		t.Errorf("after a failed first save:\n%s", got)
+	}
+	if !strings.Contains(log.String(), "there is no saved state, so a restart would walk every listing in full") {
+		t.Errorf("log line does not say a restart walks in full:\n%s", log.String())
+	}
+
+	if err := os.RemoveAll(state); err != nil {
+		t.Fatal(err)
+	}
+	r.expClock.add(time.Minute)
+	e.Run(t.Context())
+	saved := r.expClock.now().Unix()
+	if got := health(e); !strings.Contains(got, failed1) || !strings.Contains(got, "github_exporter_state_last_save_timestamp_seconds "+strconv.FormatFloat(float64(saved), 'g', -1, 64)) {
+		t.Errorf("after a good save at %d:\n%s", saved, got)
+	}
+
+	if err := os.Rename(state, state+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(state, "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r.expClock.add(time.Minute)
+	log.Reset()
+	e.Run(t.Context())
+	if !strings.Contains(log.String(), "a restart would resume from the state saved earlier") {
+		t.Errorf("log line does not say a restart resumes from the older state:\n%s", log.String())
+	}
+	if err := os.RemoveAll(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(state+".moved", state); err != nil {
+		t.Fatal(err)
+	}
+	// The counter is persisted with the state: the older file holds the first failure.
+	if got := health(newExporter()); !strings.Contains(got, failed1) {
+		t.Errorf("after a restart on the state saved at %d:\n%s", saved, got)
 	}
 }

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -97,7 +96,7 @@ func (secretScanningPatterns) Collect(ctx context.Context, t *Target) ([]prometh
 	var cfg patternConfigurations
 	path := "orgs/" + url.PathEscape(t.Org) + "/secret-scanning/pattern-configurations"
 	err := t.walkCached(ctx, endpoint, path, func(r io.Reader) error {
-		if err := json.NewDecoder(r).Decode(&cfg); err != nil {
+		if err := decodeObject(r, &cfg); err != nil {
 			return fmt.Errorf("decoding: %w", err)
 		}
 		return nil

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -27,6 +28,8 @@ type Target struct {
 	Logger *slog.Logger
 	// TopAdvisories is how many advisories the top-advisory metric shows; 0: DefaultTopAdvisories.
 	TopAdvisories int
+	// MaxPages bounds the pages of one walk; 0: derived from the last full walk (pageBudget).
+	MaxPages int
 
 	now func() time.Time
 	// gone are the ids of repositories an inventory listed and a later one did not
@@ -41,6 +44,28 @@ type Target struct {
 	bodies        map[string]map[string]cachedBody // per small listing path: its pages' last answers
 	// analyses keeps, per repository, the last answer of the code scanning analyses.
 	analyses map[string]analysisCache
+}
+
+// firstWalkPages bounds a walk of a listing whose length is not known yet (no full walk
+// of it has succeeded): a million alerts at 100 a page.
+const firstWalkPages = 10_000
+
+// pageBudget is the page budget of a walk of a listing whose last full walk took known
+// pages (0: unknown): MaxPages when set, else four times known plus 100, else
+// firstWalkPages. A server that hands out new cursors forever is cut there.
+func (t *Target) pageBudget(known int) int {
+	switch {
+	case t.MaxPages > 0:
+		return t.MaxPages
+	case known > 0:
+		return 4*known + 100
+	}
+	return firstWalkPages
+}
+
+// withPageBudget bounds the walks made with the returned context; see pageBudget.
+func (t *Target) withPageBudget(ctx context.Context, known int) context.Context {
+	return githubapi.WithMaxPages(ctx, t.pageBudget(known))
 }
 
 func (t *Target) clock() time.Time {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/github-security-exporter/github-security-exporter/internal/redact"
 )
 
 // NewAppTransport returns a RoundTripper that authenticates as the installation of a
@@ -28,7 +30,19 @@ func NewAppTransport(base http.RoundTripper, apiURL string, appID, installationI
 		return nil, fmt.Errorf("loading the GitHub App private key from %s: not a PEM-encoded RSA private key", keyFile)
 	}
 	t.BaseURL = strings.TrimRight(apiURL, "/")
-	return t, nil
+	return &redactingApp{Transport: t}, nil
+}
+
+// redactingApp registers each installation token with the redactor before it is used,
+// so that a server echoing it finds it removed from every log and page (ghs_ tokens
+// are also removed by their shape; the App's JWT by its shape).
+type redactingApp struct{ *ghinstallation.Transport }
+
+func (a *redactingApp) RoundTrip(req *http.Request) (*http.Response, error) {
+	if tok, err := a.Token(req.Context()); err == nil {
+		redact.Add(tok)
+	}
+	return a.Transport.RoundTrip(req)
 }
 
 // CheckAppKey reports whether keyFile can be read and holds a PEM-encoded RSA private key

@@ -67,16 +67,17 @@ func NewClient(o ClientOptions) (*Client, error) {
 		o.BodyTimeout = 2 * time.Minute
 	}
 	c := &Client{base: base, apiVersion: o.APIVersion, userAgent: o.UserAgent, maxPageBytes: o.MaxPageBytes, bodyTimeout: o.BodyTimeout}
-	c.http = c.guardRedirects(o.HTTPClient)
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Transport: NewTransport(TransportOptions{BodyTimeout: o.BodyTimeout, MaxBodyBytes: o.MaxPageBytes})}
+	}
+	c.http = c.guardRedirects(hc)
 	return c, nil
 }
 
 // guardRedirects returns a copy of hc that refuses redirects away from the API
 // host: the token transport would otherwise send the token there.
 func (c *Client) guardRedirects(hc *http.Client) *http.Client {
-	if hc == nil {
-		hc = &http.Client{Transport: NewTransport(TransportOptions{})}
-	}
 	guarded := *hc
 	next := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -124,6 +125,24 @@ type Validator struct{ ETag, Next string }
 // ErrStop, returned by a page function, ends a walk early and without error.
 var ErrStop = errors.New("stop walk")
 
+// ErrTooManyPages ends a walk that has used up its page budget (WithMaxPages).
+var ErrTooManyPages = errors.New("too many pages")
+
+type maxPagesKey struct{}
+
+// WithMaxPages bounds each walk made with ctx to n pages (n <= 0: no bound): a walk
+// whose n-th page still has a next link fails with ErrTooManyPages instead of following
+// a server that hands out new cursors forever.
+func WithMaxPages(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, maxPagesKey{}, n)
+}
+
+// MaxPages returns the page budget ctx carries, 0 when none.
+func MaxPages(ctx context.Context) int {
+	n, _ := ctx.Value(maxPagesKey{}).(int)
+	return max(n, 0)
+}
+
 // WalkPages walks like Walk. For each page URL, cached (when not nil) may give the
 // validator of its last answer: the request then carries If-None-Match, and a 304 (which
 // GitHub does not count against the rate limit) reaches fn as NotModified with the cached
@@ -136,7 +155,11 @@ func (c *Client) WalkPages(ctx context.Context, endpoint, path string, cached fu
 	}
 	next := c.base.ResolveReference(rel).String()
 	seen := map[string]bool{}
+	limit := MaxPages(ctx)
 	for next != "" {
+		if limit > 0 && len(seen) == limit {
+			return fmt.Errorf("GET %s: walk cut after %d pages, the budget of one walk: %w", endpoint, limit, ErrTooManyPages)
+		}
 		if seen[next] {
 			return fmt.Errorf("GET %s: pagination loop: next link %s was already fetched", endpoint, next)
 		}
@@ -215,6 +238,9 @@ func (c *Client) getPage(ctx context.Context, endpoint, rawURL string, v *Valida
 	if err != nil {
 		return "", err
 	}
+	if next != "" && isEmptyArray(body) {
+		return "", errors.New("a page without items has a next link (GitHub never sends one)")
+	}
 	page := &Page{URL: rawURL, Body: bytes.NewReader(body), ETag: resp.Header.Get("ETag"), Next: next}
 	return next, fn(page)
 }
@@ -240,6 +266,12 @@ func nextLink(u *url.URL, h http.Header) (string, error) {
 	return u.ResolveReference(ref).String(), nil
 }
 
+// isEmptyArray reports whether body is the JSON array [] (spaces allowed).
+func isEmptyArray(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) >= 2 && b[0] == '[' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0 && b[len(b)-1] == ']'
+}
+
 // sameOrigin reports whether u has base's scheme and host (default ports made explicit).
 func sameOrigin(base, u *url.URL) bool {
 	return strings.EqualFold(base.Scheme, u.Scheme) &&
@@ -257,7 +289,8 @@ func portOf(u *url.URL) string {
 }
 
 // WalkJSON walks like Walk, decodes each page as a JSON array of T and calls fn
-// with it. A page that is not a JSON array is an error.
+// with it. A page that is not a JSON array, has data after it or holds a null element
+// is an error.
 func WalkJSON[T any](ctx context.Context, c *Client, endpoint, path string, fn func([]T) error) error {
 	return c.Walk(ctx, endpoint, path, func(r io.Reader) error {
 		data, err := io.ReadAll(r)
@@ -267,9 +300,16 @@ func WalkJSON[T any](ctx context.Context, c *Client, endpoint, path string, fn f
 		if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '[' {
 			return fmt.Errorf("page is not a JSON array (%d bytes, starting %q)", len(data), clip(string(trimmed)))
 		}
-		var items []T
-		if err := json.Unmarshal(data, &items); err != nil {
+		var ptrs []*T
+		if err := json.Unmarshal(data, &ptrs); err != nil {
 			return fmt.Errorf("decoding page: %w", err)
+		}
+		items := make([]T, len(ptrs))
+		for i, p := range ptrs {
+			if p == nil {
+				return fmt.Errorf("decoding page: element %d is null", i)
+			}
+			items[i] = *p
 		}
 		return fn(items)
 	})

@@ -192,6 +192,20 @@ func TestWalkJSON(t *testing.T) {
 			wantErr:  `page is not a JSON array`,
 		},
 		{
+			name:     "null element",
+			path:     "orgs/acme/a",
+			pages:    map[string]reply{"/orgs/acme/a": {body: `[1,null]`}},
+			wantURIs: []string{"/orgs/acme/a"},
+			wantErr:  `element 1 is null`,
+		},
+		{
+			name:     "data after the array",
+			path:     "orgs/acme/a",
+			pages:    map[string]reply{"/orgs/acme/a": {body: `[1] GARBAGE`}},
+			wantURIs: []string{"/orgs/acme/a"},
+			wantErr:  `decoding page`,
+		},
+		{
 			name:     "array of the wrong type",
 			path:     "orgs/acme/a",
 			pages:    map[string]reply{"/orgs/acme/a": {body: `[{"number":1}]`}},

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/github-security-exporter/github-security-exporter/internal/redact"
 )
 
 // maxMessageBytes bounds StatusError.Message.
@@ -58,8 +60,10 @@ func NewStatusError(endpoint string, resp *http.Response) *StatusError {
 	return e
 }
 
-// cleanMessage strips control characters and cuts s to maxMessageBytes on a rune boundary.
+// cleanMessage strips control characters and secrets (redact.String: a server may echo
+// the Authorization header) and cuts s to maxMessageBytes on a rune boundary.
 func cleanMessage(s string) string {
+	s = redact.String(s)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == utf8.RuneError {
 			return -1

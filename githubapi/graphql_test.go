@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGraphQLURL(t *testing.T) {
@@ -102,5 +103,27 @@ func TestGraphQLErrors(t *testing.T) {
 				t.Errorf("%T is not a *GraphQLError", err)
 			}
 		})
+	}
+}
+
+// TestGraphQLEndsATricklingBody checks that a GraphQL answer whose body trickles is cut
+// by the transport's body deadline, as REST pages are.
+func TestGraphQLEndsATricklingBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"data":`))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c, err := NewGraphQLClient(GraphQLOptions{URL: srv.URL + "/graphql",
+		HTTPClient: &http.Client{Transport: NewTransport(TransportOptions{RequestsPerSecond: 1000, MaxRetries: -1, BodyTimeout: 100 * time.Millisecond})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q struct{ Viewer struct{ Login string } }
+	err = c.Query(t.Context(), &q, nil)
+	if err == nil || !strings.Contains(err.Error(), "took longer than 100ms") {
+		t.Fatalf("Query = %v, want a body timeout error", err)
 	}
 }

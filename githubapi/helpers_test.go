@@ -3,6 +3,7 @@ package githubapi
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -54,6 +55,9 @@ type reply struct {
 	body   string
 	hangup bool          // close the connection without answering
 	delay  time.Duration // answer this late (for client timeouts)
+	// cut breaks the body off: "short" announces more Content-Length than it sends,
+	// "reset" sends half the body and resets the connection.
+	cut string
 }
 
 // recorded is one request a test server received.
@@ -124,6 +128,23 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if rep.status == 0 {
 		rep.status = http.StatusOK
+	}
+	switch rep.cut {
+	case "short":
+		w.Header().Set("Content-Length", strconv.Itoa(len(rep.body)+10))
+	case "reset":
+		w.Header().Set("Content-Length", strconv.Itoa(len(rep.body)))
+		w.WriteHeader(rep.status)
+		io.WriteString(w, rep.body[:len(rep.body)/2])
+		w.(http.Flusher).Flush()
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+			conn.Close()
+		}
+		return
 	}
 	w.WriteHeader(rep.status)
 	io.WriteString(w, rep.body)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/github-security-exporter/github-security-exporter/internal/redact"
 )
 
 // ParseLink parses an RFC 8288 Link header into rel -> URL, as GitHub sends it:
@@ -116,8 +118,9 @@ func parseParamValue(s string) (value, rest string, err error) {
 
 func skipSpace(s string) string { return strings.TrimLeft(s, " \t") }
 
-// clip shortens s for an error message.
+// clip shortens s for an error message, secrets removed (the text comes from GitHub).
 func clip(s string) string {
+	s = redact.String(s)
 	if len(s) > 40 {
 		return s[:40] + "..."
 	}

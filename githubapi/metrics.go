@@ -17,6 +17,7 @@ type Metrics struct {
 	remaining *prometheus.GaugeVec
 	reset     *prometheus.GaugeVec
 	waited    prometheus.Counter
+	backoff   *prometheus.CounterVec
 }
 
 // NewMetrics creates the API-usage metrics and registers them with reg (unless reg is nil).
@@ -51,9 +52,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "github_exporter_rate_limit_wait_seconds_total",
 			Help: "Seconds spent paused before GitHub API requests because of rate limits and retry backoff.",
 		}),
+		backoff: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "github_exporter_api_backoff_seconds_total",
+			Help: "Seconds spent paused before GitHub API requests, by reason: secondary_rate_limit, primary_rate_limit, server_error, network (retry backoff) or rate_limit_reserve (waiting for the reset while the rate limit is down to the reserve).",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.waited)
+		reg.MustRegister(m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.waited, m.backoff)
 	}
 	return m
 }
@@ -84,11 +89,12 @@ func (m *Metrics) observeRetry(endpoint, reason string) {
 	m.retries.WithLabelValues(endpoint, reason).Inc()
 }
 
-func (m *Metrics) observeWait(d time.Duration) {
+func (m *Metrics) observeWait(d time.Duration, reason string) {
 	if m == nil || d <= 0 {
 		return
 	}
 	m.waited.Add(d.Seconds())
+	m.backoff.WithLabelValues(reason).Add(d.Seconds())
 }
 
 // observeHeaders records whichever of the three rate-limit values the response carried.

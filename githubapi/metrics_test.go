@@ -46,7 +46,9 @@ func TestTransportMetrics(t *testing.T) {
 	if len(sleeps) != 2 || sleeps[0] != 2*time.Second {
 		t.Fatalf("waits = %v, want retry-after's 2s, then a network backoff", sleeps)
 	}
-	waited := (sleeps[0] + sleeps[1]).Seconds() // the network backoff is random
+	// The network backoff is random. The counter adds each wait's seconds in turn, so
+	// the expected value is summed the same way: (a+b).Seconds() may differ in the last bit.
+	waited := sleeps[0].Seconds() + sleeps[1].Seconds()
 
 	want := `
 # HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).
@@ -75,8 +77,13 @@ github_exporter_rate_limit_reset_timestamp_seconds{resource="graphql"} 1.7000036
 # HELP github_exporter_rate_limit_wait_seconds_total Seconds spent paused before GitHub API requests because of rate limits and retry backoff.
 # TYPE github_exporter_rate_limit_wait_seconds_total counter
 github_exporter_rate_limit_wait_seconds_total WAITED
+# HELP github_exporter_api_backoff_seconds_total Seconds spent paused before GitHub API requests, by reason: secondary_rate_limit, primary_rate_limit, server_error, network (retry backoff) or rate_limit_reserve (waiting for the reset while the rate limit is down to the reserve).
+# TYPE github_exporter_api_backoff_seconds_total counter
+github_exporter_api_backoff_seconds_total{reason="network"} NETWORK
+github_exporter_api_backoff_seconds_total{reason="secondary_rate_limit"} 2
 `
 	want = strings.Replace(want, "WAITED", strconv.FormatFloat(waited, 'g', -1, 64), 1)
+	want = strings.Replace(want, "NETWORK", strconv.FormatFloat(sleeps[1].Seconds(), 'g', -1, 64), 1)
 	if err := testutil.CollectAndCompare(m.requests, strings.NewReader(want), "github_exporter_api_requests_total"); err != nil {
 		t.Error(err)
 	}
@@ -86,13 +93,13 @@ github_exporter_rate_limit_wait_seconds_total WAITED
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
 		"github_exporter_api_requests_total", "github_exporter_api_retries_total", "github_exporter_rate_limit_remaining",
 		"github_exporter_rate_limit_limit", "github_exporter_rate_limit_reset_timestamp_seconds",
-		"github_exporter_rate_limit_wait_seconds_total"); err != nil {
+		"github_exporter_rate_limit_wait_seconds_total", "github_exporter_api_backoff_seconds_total"); err != nil {
 		t.Error(err)
 	}
 	if n := testutil.CollectAndCount(m.duration); n != 4 {
 		t.Errorf("duration histograms for %d endpoints, want 4", n)
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.waited} {
+	for _, c := range []prometheus.Collector{m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.waited, m.backoff} {
 		problems, err := testutil.CollectAndLint(c)
 		if err != nil || len(problems) > 0 {
 			t.Errorf("lint: %v %v", err, problems)

@@ -2,6 +2,7 @@ package githubapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -107,5 +108,59 @@ func TestWalkPagesUnexpected304(t *testing.T) {
 	err = c.WalkPages(context.Background(), "/x", "x", nil, func(*Page) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "unconditional") {
 		t.Fatalf("err = %v, want an error for a 304 nobody asked for", err)
+	}
+}
+
+// endlessServer hands out a new cursor on every page, forever; empty pages when empty.
+func endlessServer(t *testing.T, empty bool, requests *int) *httptest.Server {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		*requests++
+		w.Header().Set("Link", fmt.Sprintf(`<%s/x?after=c%d>; rel="next"`, srv.URL, *requests))
+		if empty {
+			fmt.Fprint(w, `[ ]`)
+			return
+		}
+		fmt.Fprintf(w, `[{"number":%d},{"number":%d}]`, 2**requests, 2**requests+1)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestWalkPageBudget checks that a walk following new cursors forever stops at its
+// page budget with ErrTooManyPages, after exactly that many requests.
+func TestWalkPageBudget(t *testing.T) {
+	var requests int
+	srv := endlessServer(t, false, &requests)
+	c, err := NewClient(ClientOptions{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := 0
+	err = c.WalkPages(WithMaxPages(context.Background(), 25), "/x", "x", nil, func(*Page) error { pages++; return nil })
+	if !errors.Is(err, ErrTooManyPages) || !strings.Contains(err.Error(), "walk cut after 25 pages") {
+		t.Fatalf("WalkPages = %v, want ErrTooManyPages after 25 pages", err)
+	}
+	if pages != 25 || requests != 25 {
+		t.Errorf("%d pages handed over after %d requests, want 25 and 25", pages, requests)
+	}
+}
+
+// TestWalkEmptyPageWithNext checks that a page without items that still has a next
+// link fails the walk at once: GitHub never sends one, a broken server may forever.
+func TestWalkEmptyPageWithNext(t *testing.T) {
+	var requests int
+	srv := endlessServer(t, true, &requests)
+	c, err := NewClient(ClientOptions{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Walk(context.Background(), "/x", "x", func(io.Reader) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "a page without items has a next link") {
+		t.Fatalf("Walk = %v, want the empty-page error", err)
+	}
+	if requests != 1 {
+		t.Errorf("%d requests, want 1", requests)
 	}
 }

@@ -22,6 +22,9 @@ const (
 	reasonPrimary   = "primary_rate_limit"
 	reasonServer    = "server_error"
 	reasonNetwork   = "network"
+	// reasonReserve is not a retry: the wait before a request while the rate limit is
+	// down to the reserve (a value of the backoff metric's reason label only).
+	reasonReserve = "rate_limit_reserve"
 )
 
 const (
@@ -33,6 +36,9 @@ const (
 	maxSecondaryDelay = 30 * time.Minute
 	// resetMargin is added to x-ratelimit-reset against clock skew.
 	resetMargin = time.Second
+	// maxResetAhead: GitHub's primary rate-limit window is an hour, so a reset further
+	// ahead than this is malformed and read as absent, never obeyed.
+	maxResetAhead = 65 * time.Minute
 )
 
 // rateHeaders are the x-ratelimit-* values of one response; has* tells which were present and valid.
@@ -43,7 +49,8 @@ type rateHeaders struct {
 	hasLimit, hasRemaining, hasReset bool
 }
 
-func parseRateHeaders(h http.Header, defaultResource string) rateHeaders {
+// parseRateHeaders reads the x-ratelimit-* headers of an answer received at now.
+func parseRateHeaders(h http.Header, defaultResource string, now time.Time) rateHeaders {
 	r := rateHeaders{resource: strings.TrimSpace(h.Get("X-Ratelimit-Resource"))}
 	if r.resource == "" {
 		r.resource = defaultResource
@@ -51,7 +58,8 @@ func parseRateHeaders(h http.Header, defaultResource string) rateHeaders {
 	r.limit, r.hasLimit = headerInt(h, "X-Ratelimit-Limit")
 	r.remaining, r.hasRemaining = headerInt(h, "X-Ratelimit-Remaining")
 	if sec, ok := headerInt(h, "X-Ratelimit-Reset"); ok {
-		r.reset, r.hasReset = time.Unix(int64(sec), 0), true
+		r.reset = time.Unix(int64(sec), 0)
+		r.hasReset = !r.reset.After(now.Add(maxResetAhead))
 	}
 	return r
 }
@@ -93,11 +101,11 @@ type retry struct {
 	asked  bool // the server named the wait (retry-after or reset); MaxWait applies
 }
 
-// classify decides whether an attempt is retried, and after which wait.
+// classify decides whether an attempt of req is retried, and after which wait.
 // retries is the number of retries already made.
-func (t *Transport) classify(resp *http.Response, err error, retries int) (retry, bool) {
+func (t *Transport) classify(req *http.Request, resp *http.Response, err error, retries int) (retry, bool) {
 	if err != nil {
-		if !isNetworkError(err) {
+		if req.Context().Err() != nil || !isNetworkError(err) {
 			return retry{}, false
 		}
 		return retry{reason: reasonNetwork, wait: jitterFull(backoff(t.opts.RetryBaseDelay, retries, maxServerDelay))}, true
@@ -106,7 +114,7 @@ func (t *Transport) classify(resp *http.Response, err error, retries int) (retry
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return retry{reason: reasonServer, wait: jitterFull(backoff(t.opts.RetryBaseDelay, retries, maxServerDelay))}, true
 	case http.StatusForbidden, http.StatusTooManyRequests:
-		return t.classifyLimited(resp, retries)
+		return t.classifyLimited(req, resp, retries)
 	}
 	return retry{}, false
 }
@@ -114,15 +122,23 @@ func (t *Transport) classify(resp *http.Response, err error, retries int) (retry
 // classifyLimited handles 403 and 429 as GitHub documents: wait retry-after, else
 // until x-ratelimit-reset when nothing remains, else back off from a minute if the
 // answer is a rate limit at all. Other 403s (permission, feature off) are not retried.
-func (t *Transport) classifyLimited(resp *http.Response, retries int) (retry, bool) {
+// An exhausted limit without a usable reset is asked of GET /rate_limit.
+func (t *Transport) classifyLimited(req *http.Request, resp *http.Response, retries int) (retry, bool) {
 	now := t.opts.Now()
 	if d, ok := retryAfter(resp.Header, now); ok {
 		return retry{reason: reasonSecondary, wait: d, asked: true}, true
 	}
-	rh := parseRateHeaders(resp.Header, "")
+	rh := parseRateHeaders(resp.Header, resourceOf(endpointFrom(req.Context()), req), now)
 	exhausted := rh.hasRemaining && rh.remaining == 0
 	if exhausted && rh.hasReset {
 		return retry{reason: reasonPrimary, wait: max(rh.reset.Sub(now), 0) + resetMargin, asked: true}, true
+	}
+	if exhausted && t.recheck(req.Context(), req.URL) {
+		if d, _ := t.untilReset(rh.resource); d > 0 {
+			return retry{reason: reasonPrimary, wait: d + resetMargin, asked: true}, true
+		}
+		// GitHub says the budget is not spent: the answer was wrong, retry soon.
+		return retry{reason: reasonPrimary, wait: jitterFull(backoff(t.opts.RetryBaseDelay, retries, maxServerDelay))}, true
 	}
 	if !isRateLimited(resp) {
 		return retry{}, false
@@ -142,7 +158,7 @@ func isRateLimited(resp *http.Response) bool {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "" {
 		return true
 	}
-	if rh := parseRateHeaders(resp.Header, ""); rh.hasRemaining && rh.remaining == 0 {
+	if rh := parseRateHeaders(resp.Header, "", time.Now()); rh.hasRemaining && rh.remaining == 0 {
 		return true
 	}
 	return mentionsSecondaryLimit(peekBody(resp))
@@ -202,10 +218,15 @@ func jitterUp(d, limit time.Duration) time.Duration {
 }
 
 // isNetworkError reports whether err is a transient transport failure worth retrying:
-// timeouts, resets, refused or dropped connections, truncated responses.
+// timeouts (a response-header timeout among them), resets, refused or dropped
+// connections, truncated responses. The caller has checked that the request's own
+// context is not done: a deadline error here is the transport's timeout, not the caller's.
 func isNetworkError(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||

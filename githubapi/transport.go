@@ -1,6 +1,7 @@
 package githubapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -40,6 +41,18 @@ type TransportOptions struct {
 	// request instead of hanging.
 	MaxWait time.Duration
 
+	// BodyTimeout (default 2m) is the time allowed to read a 2xx answer's body once
+	// its headers arrived; MaxBodyBytes (default 32 MiB) bounds what is read of it.
+	// The transport reads the body before it returns the answer, so a body cut short
+	// (unexpected EOF, a reset mid-body, fewer bytes than Content-Length) is retried
+	// like any network error, within MaxRetries.
+	BodyTimeout  time.Duration
+	MaxBodyBytes int64
+	// RateLimitURL is GitHub's GET /rate_limit, which does not count against the rate
+	// limit; "" derives it from each request's URL (https://HOST/rate_limit, or
+	// https://HOST/api/v3/rate_limit for Enterprise Server paths under /api/).
+	RateLimitURL string
+
 	Metrics *Metrics
 	Logger  *slog.Logger // nil: discard
 
@@ -56,8 +69,9 @@ type Transport struct {
 	opts    TransportOptions
 	limiter *rate.Limiter
 
-	mu     sync.Mutex
-	limits map[string]rateHeaders // by resource: the last remaining and reset seen
+	mu      sync.Mutex
+	limits  map[string]rateHeaders // by resource: the last remaining and reset seen
+	checked time.Time              // when GET /rate_limit was last asked
 }
 
 // NewTransport returns a Transport with o's zero values defaulted.
@@ -87,6 +101,12 @@ func NewTransport(o TransportOptions) *Transport {
 	if o.MaxWait <= 0 {
 		o.MaxWait = 65 * time.Minute
 	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = 2 * time.Minute
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 32 << 20
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,7 +130,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	endpoint := endpointFrom(ctx)
 	resource := resourceOf(endpoint, req)
 	for retries := 0; ; retries++ {
-		if err := t.beforeRequest(ctx, endpoint, resource); err != nil {
+		if err := t.beforeRequest(ctx, req, endpoint, resource); err != nil {
 			if retries == 0 && req.Body != nil {
 				req.Body.Close()
 			}
@@ -121,7 +141,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := t.send(attempt, endpoint, resource)
-		r, ok := t.classify(resp, err, retries)
+		r, ok := t.classify(req, resp, err, retries)
 		if !ok || !replayable(req) {
 			return resp, err
 		}
@@ -136,7 +156,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		discard(resp)
 		t.logRetry(endpoint, resp, err, r, retries+1)
 		t.opts.Metrics.observeRetry(endpoint, r.reason)
-		if err := t.pause(ctx, r.wait); err != nil {
+		if err := t.pause(ctx, r.wait, r.reason); err != nil {
 			return nil, err
 		}
 	}
@@ -167,42 +187,108 @@ func (t *Transport) checkRetry(ctx context.Context, endpoint string, r retry, re
 }
 
 // beforeRequest paces the request and, when the resource's rate limit is down to
-// the reserve, waits for its reset.
-func (t *Transport) beforeRequest(ctx context.Context, endpoint, resource string) error {
+// the reserve, first asks GET /rate_limit whether that is still so (a remembered
+// limit may be stale, or may have come from a broken answer), then waits for the reset.
+func (t *Transport) beforeRequest(ctx context.Context, req *http.Request, endpoint, resource string) error {
 	if err := t.limiter.Wait(ctx); err != nil {
 		return fmt.Errorf("pacing github requests: %w", err)
 	}
-	t.mu.Lock()
-	last, seen := t.limits[resource]
-	t.mu.Unlock()
-	if !seen || t.opts.Reserve < 0 || last.remaining > t.opts.Reserve {
+	if t.opts.Reserve < 0 {
 		return nil
 	}
-	d := last.reset.Sub(t.opts.Now())
+	d, last := t.untilReset(resource)
 	if d <= 0 {
 		return nil
+	}
+	if t.recheck(ctx, req.URL) {
+		if d, last = t.untilReset(resource); d <= 0 {
+			return nil
+		}
 	}
 	d += resetMargin
 	if d > t.opts.MaxWait {
 		return fmt.Errorf("%s: %s rate limit down to %d, reset in %s is beyond the maximum wait %s", endpoint, resource, last.remaining, d, t.opts.MaxWait)
 	}
 	t.opts.Logger.Warn("pausing until github rate limit reset", "endpoint", endpoint, "resource", resource, "remaining", last.remaining, "wait", d)
-	return t.pause(ctx, d)
+	return t.pause(ctx, d, reasonReserve)
 }
 
-// send makes one attempt and records it.
+// untilReset returns how long until the reset of resource's rate limit when what is
+// left of it is down to the reserve, else 0.
+func (t *Transport) untilReset(resource string) (time.Duration, rateHeaders) {
+	t.mu.Lock()
+	last, seen := t.limits[resource]
+	t.mu.Unlock()
+	if !seen || last.remaining > t.opts.Reserve {
+		return 0, last
+	}
+	return last.reset.Sub(t.opts.Now()), last
+}
+
+// send makes one attempt and records it. The body of a 2xx answer is read here, within
+// BodyTimeout, so that a body that breaks off is an error of the attempt.
 func (t *Transport) send(req *http.Request, endpoint, resource string) (*http.Response, error) {
 	start := t.opts.Now()
-	resp, err := t.opts.Base.RoundTrip(req)
+	ctx, cancel := context.WithCancel(req.Context())
+	resp, err := t.opts.Base.RoundTrip(req.WithContext(ctx))
 	code := "error"
 	if err == nil {
-		code = strconv.Itoa(resp.StatusCode)
-		rh := parseRateHeaders(resp.Header, resource)
+		rh := parseRateHeaders(resp.Header, resource, start)
 		t.opts.Metrics.observeHeaders(rh.resource, rh)
 		t.remember(rh)
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			err = t.readBody(req.Context(), resp, cancel)
+		} else {
+			resp.Body = &cancelingBody{ReadCloser: resp.Body, cancel: cancel}
+		}
+	} else {
+		cancel()
+	}
+	if err == nil {
+		code = strconv.Itoa(resp.StatusCode)
+	} else {
+		resp = nil
 	}
 	t.opts.Metrics.observeRequest(endpoint, code, t.opts.Now().Sub(start))
 	return resp, err
+}
+
+// readBody replaces resp's body by its bytes, read within BodyTimeout. A body larger
+// than MaxBodyBytes is left partly unread, for the caller's own limit to refuse it.
+func (t *Transport) readBody(ctx context.Context, resp *http.Response, cancel context.CancelFunc) error {
+	timer := time.AfterFunc(t.opts.BodyTimeout, cancel)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, t.opts.MaxBodyBytes+1))
+	fired := !timer.Stop()
+	if err != nil {
+		resp.Body.Close()
+		cancel()
+		if fired && ctx.Err() == nil {
+			return fmt.Errorf("reading response body: took longer than %s", t.opts.BodyTimeout)
+		}
+		return fmt.Errorf("reading response body: %w", err)
+	}
+	if int64(len(body)) > t.opts.MaxBodyBytes {
+		rest := &cancelingBody{ReadCloser: resp.Body, cancel: cancel}
+		resp.Body = &peekedBody{head: body, Reader: io.MultiReader(bytes.NewReader(body), rest), Closer: rest}
+		return nil
+	}
+	resp.Body.Close()
+	cancel()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return nil
+}
+
+// cancelingBody ends the attempt's context when the caller closes the body.
+type cancelingBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func (t *Transport) remember(rh rateHeaders) {
@@ -214,19 +300,22 @@ func (t *Transport) remember(rh rateHeaders) {
 	t.mu.Unlock()
 }
 
-// pause sleeps d (honouring ctx) and counts the time paused.
-func (t *Transport) pause(ctx context.Context, d time.Duration) error {
+// pause sleeps d (honouring ctx and the wait budget ctx may carry) and counts the
+// time paused, by reason.
+func (t *Transport) pause(ctx context.Context, d time.Duration, reason string) error {
 	if d <= 0 {
 		return ctx.Err()
+	}
+	if err := takeWait(ctx, d); err != nil {
+		return err
 	}
 	start := t.opts.Now()
 	err := t.opts.Sleep(ctx, d)
 	if err != nil {
-		t.opts.Metrics.observeWait(min(t.opts.Now().Sub(start), d))
-		return err
+		d = min(t.opts.Now().Sub(start), d)
 	}
-	t.opts.Metrics.observeWait(d)
-	return nil
+	t.opts.Metrics.observeWait(d, reason)
+	return err
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

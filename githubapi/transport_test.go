@@ -41,6 +41,7 @@ func TestTransportRetries(t *testing.T) {
 		wantRequests int
 		wantWaits    []window
 		wantReason   string // the reason label of every retry
+		rateLimit    *reply // the answer of GET /rate_limit; nil: 404
 	}{
 		{
 			name: "retry-after honoured",
@@ -159,16 +160,57 @@ func TestTransportRetries(t *testing.T) {
 		},
 		{
 			name: "reset beyond MaxWait",
+			opts: TransportOptions{MaxWait: 30 * time.Minute},
 			replies: []reply{{status: 403, header: map[string]string{
-				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt(10 * time.Hour),
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt(50 * time.Minute),
 			}}, ok},
 			wantErr:      "longer than the maximum wait",
 			wantRequests: 1,
+		},
+		{
+			// GitHub's window is an hour: a reset ten years ahead is malformed. GET
+			// /rate_limit (uncounted) says the budget is not spent: retry soon.
+			name: "reset years ahead asks GET /rate_limit",
+			replies: []reply{{status: 403, header: map[string]string{
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt(10 * 365 * 24 * time.Hour),
+			}, body: `{"message":"API rate limit exceeded"}`}, ok},
+			rateLimit:  &reply{body: `{"resources":{"core":{"limit":5000,"used":1,"remaining":4999,"reset":` + resetAt(time.Hour) + `}}}`},
+			wantStatus: 200, wantRequests: 3, wantWaits: []window{{0, time.Second}}, wantReason: reasonPrimary,
+		},
+		{
+			name: "reset years ahead, GET /rate_limit says exhausted: wait for its reset",
+			replies: []reply{{status: 403, header: map[string]string{
+				"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt(10 * 365 * 24 * time.Hour),
+			}, body: `{"message":"API rate limit exceeded"}`}, ok},
+			rateLimit:  &reply{body: `{"resources":{"core":{"limit":5000,"used":5000,"remaining":0,"reset":` + resetAt(20*time.Second) + `}}}`},
+			wantStatus: 200, wantRequests: 3, wantWaits: []window{exactly(21 * time.Second)}, wantReason: reasonPrimary,
+		},
+		{
+			name:       "body shorter than its Content-Length retried",
+			replies:    []reply{{body: `[{"number":1}]`, cut: "short"}, ok},
+			wantStatus: 200, wantBody: `[]`, wantRequests: 2, wantWaits: []window{{0, time.Second}}, wantReason: reasonNetwork,
+		},
+		{
+			name:       "connection reset mid-body retried",
+			replies:    []reply{{body: `[{"number":1},{"number":2}]`, cut: "reset"}, ok},
+			wantStatus: 200, wantBody: `[]`, wantRequests: 2, wantWaits: []window{{0, time.Second}}, wantReason: reasonNetwork,
+		},
+		{
+			name:    "bodies cut short given up after MaxRetries",
+			opts:    TransportOptions{MaxRetries: 2},
+			replies: []reply{{body: `[{"number":1}]`, cut: "short"}},
+			wantErr: "giving up after 2 retries: reading response body: unexpected EOF", wantRequests: 3, wantReason: reasonNetwork,
+			wantWaits: []window{{0, time.Second}, {0, 2 * time.Second}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeGitHub(t, tt.replies...)
+			if tt.rateLimit != nil {
+				srv.on("/rate_limit", *tt.rateLimit)
+			} else {
+				srv.on("/rate_limit", reply{status: 404, body: `{"message":"Not Found"}`})
+			}
 			clock := newFakeClock()
 			m := NewMetrics(nil)
 			tt.opts.Metrics = m
@@ -262,6 +304,8 @@ func TestTransportReserve(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeGitHub(t, reply{header: tt.header, body: `[]`}, reply{body: `[]`})
+			// GET /rate_limit fails here: the remembered limit stands (TestTransportReserveRechecked).
+			srv.on("/rate_limit", reply{status: 502})
 			clock := newFakeClock()
 			client := &http.Client{Transport: testTransport(clock, TransportOptions{})}
 			get := func(endpoint string) {
@@ -439,7 +483,9 @@ func TestIsNetworkError(t *testing.T) {
 		{"timeout", &net.DNSError{Err: "i/o timeout", IsTimeout: true}, true},
 		{"unknown host", &net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "api.github.invalid", IsNotFound: true}}, false},
 		{"context canceled", fmt.Errorf("request: %w", context.Canceled), false},
-		{"deadline", context.DeadlineExceeded, false},
+		// The caller's own deadline is told apart before (classify checks the request's
+		// context); a deadline error left is the transport's, e.g. awaiting headers.
+		{"transport deadline", context.DeadlineExceeded, true},
 		{"certificate", x509.UnknownAuthorityError{}, false},
 		{"unsupported scheme", errors.New(`unsupported protocol scheme "ftp"`), false},
 	}
@@ -483,5 +529,158 @@ func TestTransportConcurrentUse(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.requests.WithLabelValues("/x/{n}", "200")); got != 4 {
 		t.Errorf("requests{code=200} = %v, want 4", got)
+	}
+}
+
+// TestTransportRetriesResponseHeaderTimeout checks that an answer whose headers do not
+// arrive within the base transport's ResponseHeaderTimeout is retried like any network
+// error (net/http's error matches context.DeadlineExceeded, but it is not the caller's).
+func TestTransportRetriesResponseHeaderTimeout(t *testing.T) {
+	srv := newFakeGitHub(t, reply{delay: 300 * time.Millisecond, body: `[1]`}, reply{body: `[]`})
+	clock := newFakeClock()
+	m := NewMetrics(nil)
+	base := &http.Transport{DisableKeepAlives: true, ResponseHeaderTimeout: 50 * time.Millisecond}
+	client := &http.Client{Transport: testTransport(clock, TransportOptions{Base: base, Metrics: m})}
+	req, _ := http.NewRequestWithContext(WithEndpoint(t.Context(), testEndpoint), http.MethodGet, srv.URL+"/orgs/acme/dependabot/alerts", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("a response-header timeout was not retried: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != `[]` || len(srv.requests()) != 2 {
+		t.Errorf("body %q after %d requests, want [] after 2", body, len(srv.requests()))
+	}
+	if got := testutil.ToFloat64(m.retries.WithLabelValues(testEndpoint, reasonNetwork)); got != 1 {
+		t.Errorf("retries{reason=network} = %v, want 1", got)
+	}
+}
+
+// TestTransportCallerDeadlineNotRetried checks that the caller's own deadline ends a
+// request at once.
+func TestTransportCallerDeadlineNotRetried(t *testing.T) {
+	srv := newFakeGitHub(t, reply{delay: 300 * time.Millisecond, body: `[]`})
+	client := &http.Client{Transport: testTransport(newFakeClock(), TransportOptions{})}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/x", nil)
+	if _, err := client.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want the caller's deadline", err)
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+// TestTransportWaitBudget checks that the waits of one collection stop at its budget,
+// with an error naming it, and that the time waited is counted by reason.
+func TestTransportWaitBudget(t *testing.T) {
+	srv := newFakeGitHub(t, reply{status: 403, body: secondaryMessage})
+	clock := newFakeClock()
+	m := NewMetrics(nil)
+	client := &http.Client{Transport: testTransport(clock, TransportOptions{Metrics: m, MaxRetries: 10})}
+	ctx := WithWaitBudget(WithEndpoint(t.Context(), testEndpoint), 5*time.Minute)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/orgs/acme/dependabot/alerts", nil)
+	_, err := client.Do(req)
+	if !errors.Is(err, ErrWaitBudget) {
+		t.Fatalf("error = %v, want ErrWaitBudget", err)
+	}
+	var total time.Duration
+	var seconds float64 // summed as the counter sums them
+	for _, d := range clock.Sleeps() {
+		total += d
+		seconds += d.Seconds()
+	}
+	if total > 5*time.Minute || len(clock.Sleeps()) < 2 {
+		t.Errorf("waited %s in %v, want at least two waits and at most the 5m budget", total, clock.Sleeps())
+	}
+	if got := testutil.ToFloat64(m.backoff.WithLabelValues(reasonSecondary)); got != seconds {
+		t.Errorf("backoff seconds{reason=secondary_rate_limit} = %v, want %v", got, seconds)
+	}
+}
+
+// TestBackoffDistribution samples the waits the transport picks after a 5xx answer, a
+// network error and a secondary rate limit: each retry's mean must be about half of
+// (full jitter) or 1.25 times (jitter up) a backoff that doubles per retry, and the
+// waits must spread. The windows of TestTransportRetries alone would let a constant,
+// a never-doubling or a 1 ns wait through.
+func TestBackoffDistribution(t *testing.T) {
+	tr := NewTransport(TransportOptions{RetryBaseDelay: time.Second, SecondaryBaseDelay: time.Minute})
+	req, _ := http.NewRequest(http.MethodGet, "https://api.github.com/x", nil)
+	tests := []struct {
+		name    string
+		resp    func() *http.Response
+		err     error
+		base    time.Duration
+		meanOf  float64 // the mean wait as a share of the backoff
+		retries int
+	}{
+		{"5xx", func() *http.Response {
+			return &http.Response{StatusCode: 502, Header: http.Header{}, Body: http.NoBody}
+		}, nil, time.Second, 0.5, 4},
+		{"network", func() *http.Response { return nil }, io.ErrUnexpectedEOF, time.Second, 0.5, 4},
+		{"secondary", func() *http.Response {
+			return &http.Response{StatusCode: 403, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(secondaryMessage))}
+		}, nil, time.Minute, 1.25, 4},
+	}
+	const samples = 400
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k := range tt.retries {
+				backoff := tt.base << k
+				var sum time.Duration
+				distinct := map[time.Duration]bool{}
+				for range samples {
+					r, ok := tr.classify(req, tt.resp(), tt.err, k)
+					if !ok {
+						t.Fatal("not retried")
+					}
+					sum += r.wait
+					distinct[r.wait] = true
+				}
+				mean := float64(sum) / samples / float64(backoff)
+				if mean < tt.meanOf-0.1 || mean > tt.meanOf+0.1 {
+					t.Errorf("retry %d: mean wait %.2f of the backoff %s, want about %.2f", k, mean, backoff, tt.meanOf)
+				}
+				if len(distinct) < samples/2 {
+					t.Errorf("retry %d: %d distinct waits in %d, want them spread (jitter)", k, len(distinct), samples)
+				}
+			}
+		})
+	}
+}
+
+// TestTransportReserveRechecked checks that a remembered exhausted budget is asked of GET
+// /rate_limit (which GitHub does not count) before the transport holds requests back,
+// at most once a minute, and that what it says is what the metrics show.
+func TestTransportReserveRechecked(t *testing.T) {
+	srv := newFakeGitHub(t, reply{header: map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": resetAt(40 * time.Minute)}, body: `[]`},
+		reply{body: `[]`})
+	srv.on("/rate_limit", reply{body: `{"resources":{"core":{"limit":5000,"used":1,"remaining":4999,"reset":` + resetAt(time.Hour) + `}}}`})
+	clock := newFakeClock()
+	m := NewMetrics(nil)
+	client := &http.Client{Transport: testTransport(clock, TransportOptions{Metrics: m})}
+	for range 3 {
+		req, _ := http.NewRequestWithContext(WithEndpoint(t.Context(), testEndpoint), http.MethodGet, srv.URL+"/x", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if len(clock.Sleeps()) != 0 {
+		t.Errorf("waited %v although GET /rate_limit said 4999 remain", clock.Sleeps())
+	}
+	var checks int
+	for _, u := range srv.uris() {
+		if u == "/rate_limit" {
+			checks++
+		}
+	}
+	if checks != 1 {
+		t.Errorf("GET /rate_limit asked %d times, want once", checks)
+	}
+	if got := testutil.ToFloat64(m.remaining.WithLabelValues("core")); got != 4999 {
+		t.Errorf("rate_limit_remaining{core} = %v, want what GET /rate_limit said, 4999", got)
 	}
 }

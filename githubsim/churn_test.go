@@ -3,6 +3,7 @@ package githubsim
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -124,7 +125,9 @@ func TestCursorWalkDuringChurn(t *testing.T) {
 		walks.Add(1)
 		go func() {
 			defer walks.Done()
-			got := ids(m.walk("/orgs/octo-org/dependabot/alerts?per_page=10").alerts, servedID)
+			walker := *m
+			walker.t = offTestGoroutine{m.t} // the helpers' Fatalf must not run here
+			got := ids(walker.walk("/orgs/octo-org/dependabot/alerts?per_page=10").alerts, servedID)
 			for id := range existing {
 				if got[id] != 1 {
 					t.Errorf("pre-existing alert %s served %d times", id, got[id])
@@ -135,4 +138,26 @@ func TestCursorWalkDuringChurn(t *testing.T) {
 	walks.Wait()
 	cancel()
 	wg.Wait()
+}
+
+// offTestGoroutine is a testing.TB for helpers run off the test goroutine, where
+// FailNow must not be called: Fatal reports with Error (safe from any goroutine) and
+// ends only the calling goroutine.
+type offTestGoroutine struct{ testing.TB }
+
+func (g offTestGoroutine) Fatal(args ...any) {
+	g.Helper()
+	g.Error(args...)
+	runtime.Goexit()
+}
+
+func (g offTestGoroutine) Fatalf(format string, args ...any) {
+	g.Helper()
+	g.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (g offTestGoroutine) FailNow() {
+	g.Fail()
+	runtime.Goexit()
 }

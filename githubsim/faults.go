@@ -27,6 +27,43 @@ const (
 	MalformedJSON
 	// ResetConnection closes the connection without an answer.
 	ResetConnection
+
+	// The hostile and broken behaviours below (hostile.go) are what a proxy, a GitHub
+	// incident or a misbehaving Enterprise Server may serve.
+
+	// FarFutureReset answers 403 with x-ratelimit-remaining 0 and a reset ten years ahead.
+	FarFutureReset
+	// UnusableRateLimit answers 403 with x-ratelimit-remaining 0 and a reset that is not a number.
+	UnusableRateLimit
+	// EndlessEmptyPages answers 200 [] with a next link to a new cursor, every time.
+	EndlessEmptyPages
+	// EndlessNewAlerts answers two new alerts with a next link to a new cursor, every time.
+	EndlessNewAlerts
+	// EndlessGraphQL answers the GraphQL inventory with no nodes and hasNextPage true.
+	EndlessGraphQL
+	// SlowHeaders holds the answer back for Fault.Delay before its headers, then serves it.
+	SlowHeaders
+	// TrickleBody sends the headers and the start of the body, then nothing until the client gives up.
+	TrickleBody
+	// NullBody answers 200 with the body null.
+	NullBody
+	// TrailingGarbage answers the real body followed by " GARBAGE".
+	TrailingGarbage
+	// NullElements answers the real listing with a null element in front.
+	NullElements
+	// EchoInMessage answers 422 (REST) or a GraphQL error whose message echoes the
+	// request's Authorization header.
+	EchoInMessage
+	// EchoInLink answers the real body with a malformed Link header that echoes the
+	// request's Authorization header.
+	EchoInLink
+	// TruncatedBody sends the headers and half the body, then breaks the stream off
+	// (unexpected EOF).
+	TruncatedBody
+	// ResetMidBody sends half the body and resets the connection.
+	ResetMidBody
+	// ShortContentLength announces a Content-Length longer than the body it sends.
+	ShortContentLength
 )
 
 func (k FaultKind) String() string {
@@ -46,6 +83,9 @@ func (k FaultKind) String() string {
 	case ResetConnection:
 		return "ResetConnection"
 	}
+	if name, ok := hostileNames[k]; ok {
+		return name
+	}
 	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
 }
 
@@ -55,7 +95,8 @@ type Fault struct {
 	After      int    // let this many matching requests through first
 	Times      int    // number of faulted responses; 0 means 1
 	Kind       FaultKind
-	RetryAfter int // seconds; SecondaryRateLimit/TooManyRequests send retry-after only when > 0
+	RetryAfter int           // seconds; SecondaryRateLimit/TooManyRequests send retry-after only when > 0
+	Delay      time.Duration // SlowHeaders: how long the headers are held back
 }
 
 // primaryFaultReset is how far ahead a PrimaryRateLimit fault puts x-ratelimit-reset.
@@ -173,6 +214,8 @@ func (fs *faultSet) apply(c *call) bool {
 		return false
 	case ResetConnection:
 		resetConnection(c.w)
+	default:
+		return c.applyHostile(f, st)
 	}
 	return true
 }

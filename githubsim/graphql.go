@@ -48,10 +48,11 @@ func graphqlPath(prefix string) string {
 // registerGraphQL adds the GraphQL endpoint to the server's routes.
 func (s *Server) registerGraphQL() {
 	pattern := http.MethodPost + " " + graphqlPath(s.prefix)
+	s.graphqlLimits = newRateLimiter(s.cfg.RateLimit)
 	s.mux.Handle(pattern, &graphqlAPI{
 		s:      s,
 		schema: graphql.MustParseSchema(graphqlSchema, &gqlQuery{s: s}, graphql.MaxDepth(20)),
-		limits: newRateLimiter(s.cfg.RateLimit),
+		limits: s.graphqlLimits,
 	})
 	s.routes[pattern] = "/graphql"
 }
@@ -133,6 +134,9 @@ func (a *graphqlAPI) answer(c *call, status int, body []byte, st rateState) {
 	h.Set("X-RateLimit-Resource", "graphql")
 	if c.truncate && status == http.StatusOK {
 		body = body[:len(body)/2]
+	}
+	if c.mangle != nil && status == http.StatusOK && c.writeMangled(body, "", st) {
+		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	c.w.WriteHeader(status)

@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // sortField is what a listing is ordered by.
@@ -349,7 +351,11 @@ func isPaginationParam(pair string) bool {
 func listPage[R record, V any](s *Server, st *store[R], p listParams, filter string, match func(R) bool, val func(R) V) ([]V, []pageLink) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	items, links := paginate(st.view(p.by, filter, match), p)
+	v := st.view(p.by, filter, match)
+	if p.by == sortUpdated && s.cfg.ListingLag > 0 {
+		v = visibleNow(v, s.now().Unix(), s.cfg.ListingLag)
+	}
+	items, links := paginate(v, p)
 	out := make([]V, len(items))
 	for i, r := range items {
 		out[i] = val(r)
@@ -376,4 +382,30 @@ func checkEnum(resource, field string, vals, allowed []string) *apiErr {
 		}
 	}
 	return nil
+}
+
+// visibleNow keeps the alerts whose last change has reached the sort=updated index at
+// now: GitHub's listings are eventually consistent, and each change shows there after a
+// lag of its own, up to maxLag, so changes become visible out of order. (The alert is
+// left out meanwhile; the sort=created listing shows it at once.)
+func visibleNow[R record](v []R, now int64, maxLag time.Duration) []R {
+	out := make([]R, 0, len(v))
+	for _, r := range v {
+		k := r.key(sortUpdated)
+		if k.v+lagOf(k, maxLag) <= now {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// lagOf is a change's lag in seconds, in [0, maxLag], the same for the same change.
+func lagOf(k sortKey, maxLag time.Duration) int64 {
+	h := fnv.New64a()
+	var b [24]byte
+	binary.BigEndian.PutUint64(b[0:], uint64(k.v))
+	binary.BigEndian.PutUint64(b[8:], uint64(k.num))
+	binary.BigEndian.PutUint64(b[16:], uint64(k.repo))
+	h.Write(b[:])
+	return int64(h.Sum64() % uint64(maxLag/time.Second+1))
 }

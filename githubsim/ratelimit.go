@@ -88,3 +88,30 @@ func userIDOf(token string) int64 {
 	h.Write([]byte(token))
 	return int64(h.Sum64()%90_000_000) + 1_000_000
 }
+
+// getRateLimit serves GET /rate_limit: the caller's budget of each resource, which, as
+// on GitHub, the request itself does not count against. Injected faults do not apply:
+// it is how a client re-checks a limit a broken answer claimed.
+func (s *Server) getRateLimit(w http.ResponseWriter, r *http.Request) {
+	c := s.newCall(w, r, nil)
+	if _, ok := credentials(r); !ok {
+		c.unauthorized()
+		return
+	}
+	now := s.now()
+	type resource struct {
+		Limit     int   `json:"limit"`
+		Used      int   `json:"used"`
+		Remaining int   `json:"remaining"`
+		Reset     int64 `json:"reset"`
+	}
+	of := func(st rateState) resource {
+		return resource{Limit: st.limit, Used: st.used, Remaining: st.limit - st.used, Reset: st.reset.Unix()}
+	}
+	core := s.limits.peek(c.token, now)
+	body := encodeJSON(struct {
+		Resources map[string]resource `json:"resources"`
+		Rate      resource            `json:"rate"`
+	}{map[string]resource{"core": of(core), "graphql": of(s.graphqlLimits.peek(c.token, now))}, of(core)})
+	c.write(http.StatusOK, body, core)
+}

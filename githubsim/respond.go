@@ -82,7 +82,7 @@ func (c *call) send(status int, body []byte, link string) {
 	now := c.s.now()
 	h := c.w.Header()
 	var etag string
-	if status == http.StatusOK && !c.truncate {
+	if status == http.StatusOK && !c.truncate && c.mangle == nil {
 		credential, _ := credentials(c.r) // the token itself, not the installation it stands for
 		etag = etagOf(credential, body, link)
 		if etagMatches(c.r.Header.Get("If-None-Match"), etag) {
@@ -104,6 +104,9 @@ func (c *call) send(status int, body []byte, link string) {
 	}
 	if c.truncate && status == http.StatusOK {
 		body = body[:len(body)/2]
+	}
+	if c.mangle != nil && status == http.StatusOK && c.writeMangled(body, link, st) {
+		return
 	}
 	c.write(status, body, st)
 }

@@ -49,6 +49,10 @@ func (s *Server) registerRoutes() {
 	s.mux.HandleFunc(appTokens, s.createInstallationToken)
 	s.routes[appTokens] = "/app/installations/{installation_id}/access_tokens"
 	s.registerGraphQL() // POST /graphql (/api/graphql beside Enterprise Server's /api/v3)
+	rateLimit := http.MethodGet + " " + s.prefix + "/rate_limit"
+	s.mux.HandleFunc(rateLimit, s.getRateLimit)
+	s.routes[rateLimit] = "/rate_limit"
+
 	// Everything else, including other methods on known paths, is a JSON 404
 	// as on GitHub.
 	s.mux.HandleFunc("/", s.notFound)
@@ -63,7 +67,8 @@ type call struct {
 	token    string    // "" when anonymous
 	org      *org
 	base     baseURLs
-	truncate bool // MalformedJSON fault: cut the 200 body short
+	truncate bool       // MalformedJSON fault: cut the 200 body short
+	mangle   *FaultKind // a hostile fault (hostile.go) that changes how the 200 answer is written
 	repos    map[*repo]*repoJSON
 }
 

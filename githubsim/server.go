@@ -46,6 +46,11 @@ type Config struct {
 	Apps []App
 	// InstallationTokenTTL is how long an installation token lasts; default an hour, as on GitHub.
 	InstallationTokenTTL time.Duration
+	// ListingLag makes the sort=updated listings eventually consistent, as GitHub's are:
+	// a change shows there only after a lag of its own of up to ListingLag (so changes
+	// become visible out of order), which is what the exporter's incremental margin is
+	// for. 0: every change shows at once.
+	ListingLag time.Duration
 }
 
 // OrgSpec describes one simulated organization.
@@ -92,10 +97,12 @@ type Server struct {
 	byID    map[int64]*org
 	churn   *churner
 
-	limits   *rateLimiter
-	faults   faultSet
-	apps     *appRegistry   // apps.go
-	analyses *analysisStore // code scanning analyses (analyses.go), guarded by mu
+	limits *rateLimiter
+	faults faultSet
+	// graphqlLimits is the GraphQL budget (graphql.go), reported by GET /rate_limit.
+	graphqlLimits *rateLimiter
+	apps          *appRegistry   // apps.go
+	analyses      *analysisStore // code scanning analyses (analyses.go), guarded by mu
 
 	statsMu sync.Mutex
 	stats   Stats

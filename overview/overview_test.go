@@ -297,9 +297,11 @@ func TestRoutes(t *testing.T) {
 				return
 			}
 			for header, want := range map[string]string{
-				"Content-Type":            "text/html; charset=utf-8",
-				"Cache-Control":           "no-store",
-				"Content-Security-Policy": contentSecurityPolicy,
+				"Content-Type":  "text/html; charset=utf-8",
+				"Cache-Control": "no-store",
+				// Spelled out, not the production constant: a weakened policy must fail here.
+				// No scripts, no frames, nothing loaded from anywhere; inline styles only.
+				"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 			} {
 				if got := rec.Header().Get(header); got != want {
 					t.Errorf("%s: %q, want %q", header, got, want)

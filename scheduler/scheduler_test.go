@@ -67,9 +67,9 @@ func TestRunsAtStartupThenOnScheduleWithoutOverlap(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
-	<-third
+	waitClosed(t, third, "the third run")
 	cancel()
-	<-done
+	waitClosed(t, done, "Run returning after shutdown")
 	if overlaps.Load() != 0 {
 		t.Fatalf("%d runs overlapped", overlaps.Load())
 	}
@@ -84,10 +84,26 @@ func TestJobGetsTheRunContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
-	jobCtx := <-got // the start-up run, without waiting an hour
+	var jobCtx context.Context
+	select {
+	case jobCtx = <-got: // the start-up run, without waiting an hour
+	case <-time.After(30 * time.Second):
+		t.Fatal("no start-up run")
+	}
 	cancel()
-	<-done // Run returns only after the running job saw the cancellation and returned
+	waitClosed(t, done, "Run returning after shutdown") // only after the running job saw the cancellation and returned
 	if jobCtx.Err() == nil {
 		t.Fatal("job's context not cancelled by shutdown")
+	}
+}
+
+// waitClosed waits for ch to close; the bound only keeps a broken scheduler from
+// hanging the suite (it is no speed requirement).
+func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s: not after 30s", what)
 	}
 }
