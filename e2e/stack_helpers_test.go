@@ -297,6 +297,8 @@ type promSample struct {
 type promClient struct {
 	base   string // http://host:port
 	client *http.Client
+	// job and instance are the exporter's target labels.
+	job, instance string
 }
 
 func newPromClient(addr string) *promClient {

@@ -1,8 +1,10 @@
-// Command generate writes the Kubernetes manifests that are derived from other
-// folders of the repository, so they never drift from their sources:
+// Command generate writes the dashboards, and the Kubernetes manifests that are
+// derived from other folders of the repository, so they never drift from
+// their sources:
 //
+//	dashboards/*.json                          from dashboard_*.go (Grafana's foundation SDK)
 //	deploy/kubernetes/prometheusrule.yaml      from alerts/*.rules.yml
-//	deploy/kubernetes/grafana-dashboards.yaml  from dashboards/*.json
+//	deploy/kubernetes/grafana-dashboards.yaml  from the dashboards
 //
 // Run it from the repository root:
 //
@@ -37,8 +39,7 @@ const (
 
 // Inputs, relative to the repository root.
 const (
-	rulesGlob      = "alerts/*.rules.yml"
-	dashboardsGlob = "dashboards/*.json"
+	rulesGlob = "alerts/*.rules.yml"
 )
 
 const appName = "github-security-exporter"
@@ -73,11 +74,17 @@ func generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dashboards, err := dashboardConfigMaps(root)
+	files, err := dashboardJSON()
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{prometheusRuleFile: rules, dashboardsFile: dashboards}, nil
+	configMaps, err := dashboardConfigMaps(files)
+	if err != nil {
+		return nil, err
+	}
+	files[prometheusRuleFile] = rules
+	files[dashboardsFile] = configMaps
+	return files, nil
 }
 
 type metadata struct {
@@ -180,20 +187,14 @@ func stripComments(n *yaml.Node) {
 	}
 }
 
-// dashboardConfigMaps renders one ConfigMap per dashboard, labelled for the
-// Grafana sidecar (kiwigrid/k8s-sidecar, as in the Grafana Helm chart and
-// kube-prometheus-stack), with the JSON file as its only data item.
-func dashboardConfigMaps(root string) ([]byte, error) {
-	files, err := inputs(root, dashboardsGlob)
-	if err != nil {
-		return nil, err
-	}
+// dashboardConfigMaps renders one ConfigMap per dashboard (keyed by file),
+// labelled for the Grafana sidecar (kiwigrid/k8s-sidecar, as in the Grafana
+// Helm chart and kube-prometheus-stack), with the JSON file as its only data item.
+func dashboardConfigMaps(dashboards map[string][]byte) ([]byte, error) {
+	files := slices.Sorted(maps.Keys(dashboards))
 	objs := make([]any, 0, len(files))
 	for _, name := range files {
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-		if err != nil {
-			return nil, err
-		}
+		data := dashboards[name]
 		if !json.Valid(data) {
 			return nil, fmt.Errorf("%s is not valid JSON", name)
 		}
