@@ -68,7 +68,7 @@ func authTransport(cfg *config, base http.RoundTripper, logger *slog.Logger) (ht
 // analysesScheduler returns the code scanning analyses' own schedule, nil when they are
 // not collected. Each run waits for the first full collection, which brings the
 // repository inventory they are read by.
-func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan struct{}, logger *slog.Logger) (*scheduler.Scheduler, error) {
+func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan struct{}, logger *slog.Logger, reg prometheus.Registerer) (*scheduler.Scheduler, error) {
 	if !cfg.analyses {
 		return nil, nil
 	}
@@ -78,7 +78,7 @@ func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan s
 			exporter.RunSource(ctx, collector.AnalysesSource)
 		case <-ctx.Done():
 		}
-	}, logger, nil)
+	}, logger, reg, collector.AnalysesSource)
 }
 
 // closeAfterFirst returns job, closing first once job has returned the first time.
@@ -103,11 +103,11 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	}
 	reg.MustRegister(exporter)
 	firstRun := make(chan struct{})
-	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg)
+	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg, cfg.scheduledSources()...)
 	if err != nil {
 		return err
 	}
-	analyses, err := analysesScheduler(cfg, exporter, firstRun, logger)
+	analyses, err := analysesScheduler(cfg, exporter, firstRun, logger, reg)
 	if err != nil {
 		return err
 	}

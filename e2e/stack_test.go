@@ -97,6 +97,9 @@ func TestStackPrometheusAlertmanager(t *testing.T) {
 		org, repo := variedRepository(t, body)
 		checkHeadlinePanels(t, prom, sim, org, repo)
 	})
+	t.Run("one series per route", func(t *testing.T) {
+		checkRouteSeries(t, prom, body)
+	})
 	t.Run("served metrics", func(t *testing.T) {
 		_, body := exp.scrape(t)
 		checkServedMetrics(t, body)
@@ -147,8 +150,15 @@ func startAlertmanager(t *testing.T, hook string) string {
 }
 
 // startPrometheus backfills a day of history from the scrape body, then runs
+// operatorLabels are the target labels the Prometheus Operator sets on the
+// targets of deploy/kubernetes/servicemonitor.yaml (endpoint: its port name).
+var operatorLabels = map[string]string{
+	"endpoint": "http", "namespace": "monitoring", "service": "github-security-exporter", "pod": "github-security-exporter-0",
+}
+
 // Prometheus with deploy/'s configuration on a copy of alerts/ whose rules
-// fire at once, and waits until it scrapes the exporter.
+// fire at once, and waits until it scrapes the exporter with the target
+// labels a ServiceMonitor gets.
 func startPrometheus(t *testing.T, exp *exporter, alertmanager, body string) *promClient {
 	t.Helper()
 	dir := t.TempDir()
@@ -202,6 +212,10 @@ func startPrometheus(t *testing.T, exp *exporter, alertmanager, body string) *pr
 		jobs, _ := doc["scrape_configs"].([]any)
 		if len(jobs) > 0 {
 			job, _ = jobs[0].(map[string]any)["job_name"].(string)
+			// The target labels the Prometheus Operator gives a ServiceMonitor's
+			// targets, endpoint (the port name) among them.
+			statics, _ := jobs[0].(map[string]any)["static_configs"].([]any)
+			statics[0].(map[string]any)["labels"] = operatorLabels
 		}
 	})
 	if job == "" {
@@ -218,7 +232,9 @@ func startPrometheus(t *testing.T, exp *exporter, alertmanager, body string) *pr
 	// History: the scraped values as if Prometheus had scraped them for the
 	// past day, labelled with the target labels it adds.
 	tsdb := filepath.Join(dir, "data")
-	series := openMetricsSeries(parseExposition(t, body), map[string]string{"job": job, "instance": exp.addr})
+	target := maps.Clone(operatorLabels)
+	target["job"], target["instance"] = job, exp.addr
+	series := openMetricsSeries(parseExposition(t, body), target)
 	now := time.Now()
 	backfill(t, series, now.Add(-history), now, historyStep, tsdb)
 	t.Logf("backfilled %d series × %s at %s steps in %s", len(series), history, historyStep, time.Since(now).Round(time.Millisecond))
@@ -778,5 +794,47 @@ func checkServedMetrics(t *testing.T, body string) {
 			}
 			return nil
 		})
+	}
+}
+
+// checkRouteSeries runs the exporter-health panels that break the API usage
+// down by route and requires one series per route the exporter reports:
+// the Operator's endpoint target label must not swallow the route.
+func checkRouteSeries(t *testing.T, prom *promClient, body string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, m := range parseExposition(t, body)["github_exporter_api_requests_total"].GetMetric() {
+		want[labelMap(m)["route"]] = true
+	}
+	if len(want) < 3 || want[""] {
+		t.Fatalf("the exporter reports requests for routes %v, want several, none empty", slices.Sorted(maps.Keys(want)))
+	}
+	queries, err := dashboards.Queries(map[string]string{"job": ".*", "instance": ".*", "org": ".*", "repository": ".*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, q := range queries {
+		if q.Dashboard != "ghsec-exporter-health" || !strings.Contains(q.Legend, "{{route}}") {
+			continue
+		}
+		checked++
+		s, err := prom.query(q.Expr)
+		if err != nil {
+			t.Errorf("panel %q: %v", q.Panel, err)
+			continue
+		}
+		got := map[string]bool{}
+		for _, sample := range s {
+			got[sample.Metric["route"]] = true
+		}
+		for route := range want {
+			if !got[route] {
+				t.Errorf("panel %q, %s: no series for route %q; routes %v", q.Panel, q.RefID, route, slices.Sorted(maps.Keys(got)))
+			}
+		}
+	}
+	if checked < 3 {
+		t.Errorf("checked %d exporter-health queries by route, want 3", checked)
 	}
 }

@@ -24,17 +24,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "github_exporter_api_requests_total",
-			Help: "HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).",
-		}, []string{"endpoint", "code"}),
+			Help: "HTTP requests sent to the GitHub API, by route and HTTP status code (error: no response).",
+		}, []string{"route", "code"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "github_exporter_api_retries_total",
-			Help: "GitHub API requests retried, by endpoint and reason.",
-		}, []string{"endpoint", "reason"}),
+			Help: "GitHub API requests retried, by route and reason.",
+		}, []string{"route", "reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "github_exporter_api_request_duration_seconds",
-			Help:    "Duration of single HTTP requests to the GitHub API, by endpoint.",
+			Help:    "Duration of single HTTP requests to the GitHub API, by route.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
-		}, []string{"endpoint"}),
+		}, []string{"route"}),
 		limit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "github_exporter_rate_limit_limit",
 			Help: "GitHub API rate limit of the token, by resource, as last reported by GitHub.",

@@ -49,17 +49,17 @@ func TestTransportMetrics(t *testing.T) {
 	waited := (sleeps[0] + sleeps[1]).Seconds() // the network backoff is random
 
 	want := `
-# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).
+# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by route and HTTP status code (error: no response).
 # TYPE github_exporter_api_requests_total counter
-github_exporter_api_requests_total{code="200",endpoint="/orgs/{org}/dependabot/alerts"} 1
-github_exporter_api_requests_total{code="403",endpoint="/orgs/{org}/dependabot/alerts"} 1
-github_exporter_api_requests_total{code="404",endpoint="/orgs/{org}/secret-scanning/alerts"} 1
-github_exporter_api_requests_total{code="error",endpoint="/orgs/{org}/code-scanning/alerts"} 2
-github_exporter_api_requests_total{code="200",endpoint="graphql"} 1
-# HELP github_exporter_api_retries_total GitHub API requests retried, by endpoint and reason.
+github_exporter_api_requests_total{code="200",route="/orgs/{org}/dependabot/alerts"} 1
+github_exporter_api_requests_total{code="403",route="/orgs/{org}/dependabot/alerts"} 1
+github_exporter_api_requests_total{code="404",route="/orgs/{org}/secret-scanning/alerts"} 1
+github_exporter_api_requests_total{code="error",route="/orgs/{org}/code-scanning/alerts"} 2
+github_exporter_api_requests_total{code="200",route="graphql"} 1
+# HELP github_exporter_api_retries_total GitHub API requests retried, by route and reason.
 # TYPE github_exporter_api_retries_total counter
-github_exporter_api_retries_total{endpoint="/orgs/{org}/code-scanning/alerts",reason="network"} 1
-github_exporter_api_retries_total{endpoint="/orgs/{org}/dependabot/alerts",reason="secondary_rate_limit"} 1
+github_exporter_api_retries_total{reason="network",route="/orgs/{org}/code-scanning/alerts"} 1
+github_exporter_api_retries_total{reason="secondary_rate_limit",route="/orgs/{org}/dependabot/alerts"} 1
 # HELP github_exporter_rate_limit_remaining GitHub API requests (or points) left in the current rate-limit window, by resource, as last reported by GitHub.
 # TYPE github_exporter_rate_limit_remaining gauge
 github_exporter_rate_limit_remaining{resource="core"} 3999

@@ -37,12 +37,12 @@ func exporterHealth() *dashboard.DashboardBuilder {
 			Thresholds(thresholds("green", step{1, "blue"})).
 			WithTarget(instant(`count(github_exporter_source_available{org=~"$org"} == 0) or vector(0)`, "unavailable"))).
 		WithPanel(newStat("Collection interval",
-			"Time between two scheduled collections, from the exporter's cron schedule.",
+			"Time between two scheduled collections, from the exporter's cron schedules: the main one, and the code scanning analyses' own (with --collector.code-scanning-analyses).",
 			6, 4).
-			TextMode(common.BigValueTextModeValue).
 			Unit(unitSeconds).
 			Thresholds(thresholds("blue")).
-			WithTarget(instant("max(github_exporter_collection_interval_seconds)", "interval"))).
+			WithTarget(instant(`max(github_exporter_collection_interval_seconds{collector!="code_scanning_analyses"})`, "main schedule")).
+			WithTarget(instant(`max(github_exporter_collection_interval_seconds{collector="code_scanning_analyses"})`, "analyses"))).
 		WithPanel(newStat("Exporter version",
 			"Version and revision of the running exporter(s).",
 			6, 4).
@@ -81,19 +81,19 @@ func exporterHealth() *dashboard.DashboardBuilder {
 			Min(0).
 			WithTarget(series(`github_exporter_collection_duration_seconds{org=~"$org"}`, "{{org}} {{collector}}"))).
 		WithPanel(newTimeseries("Age of last successful collection",
-			"Time since the last successful collection of each source, against the threshold of GitHubSecurityExporterDataStale (twice the collection interval).",
+			"Time since the last successful collection of each source, against the threshold of GitHubSecurityExporterDataStale (twice the interval of the source's schedule).",
 			8, 8).
 			Unit(unitSeconds).
 			Min(0).
-			OverrideByName("stale threshold (2 × interval)", []dashboard.DynamicConfigValue{fixedColor("red"), dashed()}).
+			OverrideByRegexp("stale threshold.*", []dashboard.DynamicConfigValue{fixedColor("red"), dashed()}).
 			WithTarget(series(`time() - github_exporter_last_success_timestamp_seconds{org=~"$org"}`, "{{org}} {{collector}}")).
-			WithTarget(series("2 * max(github_exporter_collection_interval_seconds)", "stale threshold (2 × interval)"))).
-		WithPanel(newTimeseries("GitHub API requests by endpoint and status",
+			WithTarget(series("2 * max by (collector) (github_exporter_collection_interval_seconds)", "stale threshold {{collector}} (2 × interval)"))).
+		WithPanel(newTimeseries("GitHub API requests by route and status",
 			"Requests per second to GitHub per route and HTTP status (error: no response). All organizations share the exporter's token, so these are not split by organization.",
 			12, 8).
 			Unit(unitReqps).
 			Min(0).
-			WithTarget(series("sum by (endpoint, code) (rate(github_exporter_api_requests_total[$__rate_interval]))", "{{endpoint}} {{code}}"))).
+			WithTarget(series("sum by (route, code) (rate(github_exporter_api_requests_total[$__rate_interval]))", "{{route}} {{code}}"))).
 		WithPanel(newTimeseries("GitHub API retries by reason",
 			"Retries per second by reason: primary or secondary rate limit, server error, network error.",
 			12, 8).
@@ -106,11 +106,11 @@ func exporterHealth() *dashboard.DashboardBuilder {
 			Unit(unitSeconds).
 			Min(0).
 			WithTarget(series(`histogram_quantile(0.5,
-  sum by (endpoint, le) (rate(github_exporter_api_request_duration_seconds_bucket[$__rate_interval]))
-)`, "p50 {{endpoint}}")).
+  sum by (route, le) (rate(github_exporter_api_request_duration_seconds_bucket[$__rate_interval]))
+)`, "p50 {{route}}")).
 			WithTarget(series(`histogram_quantile(0.95,
-  sum by (endpoint, le) (rate(github_exporter_api_request_duration_seconds_bucket[$__rate_interval]))
-)`, "p95 {{endpoint}}"))).
+  sum by (route, le) (rate(github_exporter_api_request_duration_seconds_bucket[$__rate_interval]))
+)`, "p95 {{route}}"))).
 		WithPanel(newTimeseries("Time paused for rate limits and backoff",
 			"Share of wall-clock time the exporter spent waiting for rate limits and retry backoff (1 = waiting all the time). Long pauses make collections slow and data stale.",
 			12, 8).

@@ -56,17 +56,7 @@ func repository() *dashboard.DashboardBuilder {
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org="$org", repository="$repository", state="open", validity="active"}) or vector(0)`, "active")).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org="$org", repository="$repository", state="open", validity="unknown"}) or vector(0)`, "unknown")).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org="$org", repository="$repository", state="open", validity="inactive"}) or vector(0)`, "inactive"))).
-		WithPanel(newStat("Data age",
-			"Time since the oldest of the last successful collections (all sources of the selected organizations). The exporter collects on a schedule (every 15 minutes by default); see the exporter health dashboard when this is orange or red. Sources GitHub does not make available are left out.",
-			4, 5).
-			ColorMode(common.BigValueColorModeBackground).
-			TextMode(common.BigValueTextModeValue).
-			Unit(unitSeconds).
-			Thresholds(thresholds("green", ageSteps...)).
-			WithTarget(instant(`max(
-  time() - github_exporter_last_success_timestamp_seconds{org="$org"}
-  unless github_exporter_source_available{org="$org"} == 0
-)`, "data age"))).
+		WithPanel(dataAge(`org="$org"`)).
 		WithPanel(newTimeseries("Open code scanning alerts by severity",
 			"Open code scanning alerts over time per severity (security severity, or rule severity when the alert has none).",
 			8, 8).

@@ -37,6 +37,8 @@ const (
 	unitRatio   = "percentunit"
 	unitReqps   = "reqps"
 	unitISODate = "dateTimeAsIso"
+	// unitIntervals is a multiple of a collector's schedule interval.
+	unitIntervals = "suffix: × interval"
 )
 
 // step is one threshold above the base colour.
@@ -47,9 +49,9 @@ type step struct {
 
 // Thresholds and colours used by more than one panel, written once.
 var (
-	// Seconds since the last successful collection: orange after half an
-	// hour, red after an hour.
-	ageSteps = []step{{1800, "orange"}, {3600, "red"}}
+	// Age of data in intervals of its collector's schedule: orange after
+	// one and a half, red after two (GitHubSecurityExporterDataStale).
+	staleSteps = []step{{1.5, "orange"}, {2, "red"}}
 	// Days since a repository's newest code scanning analysis: orange after
 	// 14 days (GitHubCodeScanningStale), red after 30.
 	analysisAgeSteps = []step{{14 * 86400, "orange"}, {30 * 86400, "red"}}
@@ -399,4 +401,27 @@ func sortBy(header string, desc bool) []cog.Builder[common.TableSortByFieldState
 // thresholdColors colours a field by the thresholds instead of the palette.
 func thresholdColors() dashboard.DynamicConfigValue {
 	return dashboard.DynamicConfigValue{Id: "color", Value: map[string]any{"mode": "thresholds"}}
+}
+
+// dataAge is the age of the stalest source's data in intervals of that
+// source's own schedule (the code scanning analyses have theirs), so a
+// 6-hour analyses schedule is not stale after an hour. orgMatcher selects the
+// organizations, e.g. org=~"$org".
+func dataAge(orgMatcher string) *stat.PanelBuilder {
+	return newStat("Data age",
+		"Age of the stalest data of the selected organizations, in collection intervals of its source (each source on its own schedule: every 15 minutes by default, the code scanning analyses on theirs). Orange from 1.5 intervals, red from 2, when GitHubSecurityExporterDataStale fires; see the exporter health dashboard then. Sources GitHub does not make available are left out.",
+		4, 5).
+		ColorMode(common.BigValueColorModeBackground).
+		TextMode(common.BigValueTextModeValue).
+		Unit(unitIntervals).
+		Decimals(1).
+		Thresholds(thresholds("green", staleSteps...)).
+		WithTarget(instant(`max(
+    (
+      time() - github_exporter_last_success_timestamp_seconds{`+orgMatcher+`}
+      unless github_exporter_source_available{`+orgMatcher+`} == 0
+    )
+  / on (job, instance, collector) group_left ()
+    github_exporter_collection_interval_seconds
+)`, "data age"))
 }
