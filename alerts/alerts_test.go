@@ -16,9 +16,11 @@ import (
 )
 
 const (
-	rulesFile  = "github-security.rules.yml"
-	runbook    = "runbook.md"
-	runbookURL = "https://github.com/github-security-exporter/github-security-exporter/blob/main/alerts/runbook.md#"
+	rulesFile = "github-security.rules.yml"
+	// recordingFile holds the recording rules the dashboards read.
+	recordingFile = "github-security.recording.rules.yml"
+	runbook       = "runbook.md"
+	runbookURL    = "https://github.com/github-security-exporter/github-security-exporter/blob/main/alerts/runbook.md#"
 )
 
 var severities = []string{"critical", "warning", "info"}
@@ -52,7 +54,7 @@ func promtool(t *testing.T, args ...string) {
 }
 
 func TestPromtoolCheckRules(t *testing.T) {
-	promtool(t, "check", "rules", rulesFile)
+	promtool(t, "check", "rules", rulesFile, recordingFile)
 }
 
 func TestPromtoolTestRules(t *testing.T) {

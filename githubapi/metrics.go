@@ -16,6 +16,7 @@ type Metrics struct {
 	limit     *prometheus.GaugeVec
 	remaining *prometheus.GaugeVec
 	reset     *prometheus.GaugeVec
+	reserve   prometheus.Gauge
 	waited    prometheus.Counter
 }
 
@@ -47,15 +48,27 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "github_exporter_rate_limit_reset_timestamp_seconds",
 			Help: "Time at which the current GitHub API rate-limit window resets, by resource, as last reported by GitHub.",
 		}, []string{"resource"}),
+		reserve: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "github_exporter_rate_limit_reserve",
+			Help: "Requests of each rate-limit resource the exporter leaves unspent: at or below it, it pauses until the reset (--github.rate-limit-reserve; -1: no reserve).",
+		}),
 		waited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "github_exporter_rate_limit_wait_seconds_total",
 			Help: "Seconds spent paused before GitHub API requests because of rate limits and retry backoff.",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.waited)
+		reg.MustRegister(m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.reserve, m.waited)
 	}
 	return m
+}
+
+// setReserve records the Transport's rate-limit reserve (negative: none).
+func (m *Metrics) setReserve(n int) {
+	if m == nil {
+		return
+	}
+	m.reserve.Set(float64(max(n, -1)))
 }
 
 // SetRateLimit records a rate-limit state reported outside HTTP headers, such as

@@ -72,6 +72,9 @@ github_exporter_rate_limit_limit{resource="graphql"} 5000
 # TYPE github_exporter_rate_limit_reset_timestamp_seconds gauge
 github_exporter_rate_limit_reset_timestamp_seconds{resource="core"} 1.7000006e+09
 github_exporter_rate_limit_reset_timestamp_seconds{resource="graphql"} 1.7000036e+09
+# HELP github_exporter_rate_limit_reserve Requests of each rate-limit resource the exporter leaves unspent: at or below it, it pauses until the reset (--github.rate-limit-reserve; -1: no reserve).
+# TYPE github_exporter_rate_limit_reserve gauge
+github_exporter_rate_limit_reserve 100
 # HELP github_exporter_rate_limit_wait_seconds_total Seconds spent paused before GitHub API requests because of rate limits and retry backoff.
 # TYPE github_exporter_rate_limit_wait_seconds_total counter
 github_exporter_rate_limit_wait_seconds_total WAITED
@@ -86,7 +89,7 @@ github_exporter_rate_limit_wait_seconds_total WAITED
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
 		"github_exporter_api_requests_total", "github_exporter_api_retries_total", "github_exporter_rate_limit_remaining",
 		"github_exporter_rate_limit_limit", "github_exporter_rate_limit_reset_timestamp_seconds",
-		"github_exporter_rate_limit_wait_seconds_total"); err != nil {
+		"github_exporter_rate_limit_reserve", "github_exporter_rate_limit_wait_seconds_total"); err != nil {
 		t.Error(err)
 	}
 	if n := testutil.CollectAndCount(m.duration); n != 4 {

@@ -58,25 +58,25 @@ func overview() *dashboard.DashboardBuilder {
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", validity="inactive"}) or vector(0)`, "inactive"))).
 		WithPanel(dataAge(`org=~"$org"`)).
 		WithPanel(newTimeseries("Open alerts by family",
-			"Open alerts over time per family (code scanning: security severities only, as on GitHub). A family with no such open alerts shows 0 while its collector reports, and no data when it does not.",
+			"Open alerts over time per family (code scanning: security severities only, as on GitHub). A family with no such open alerts shows 0 while its collector reports, and no data when it does not. From the recording rules of alerts/github-security.recording.rules.yml (load them with the alerting rules).",
 			12, 8).
 			FillOpacity(10).
 			Unit(unitShort).
 			Min(0).
-			WithTarget(series(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity=~"critical|high|medium|low"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="code_scanning"})`, "code scanning")).
-			WithTarget(series(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="dependabot"})`, "Dependabot")).
-			WithTarget(series(`sum(github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="secret_scanning"})`, "secret scanning"))).
+			WithTarget(series(`sum(org_repository_severity_state:github_code_scanning_alerts:sum{org=~"$org", repository=~"$repository", state="open", severity=~"critical|high|medium|low"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="code_scanning"})`, "code scanning")).
+			WithTarget(series(`sum(org_repository_severity_state:github_dependabot_alerts:sum{org=~"$org", repository=~"$repository", state="open"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="dependabot"})`, "Dependabot")).
+			WithTarget(series(`sum(org_repository_validity_state:github_secret_scanning_alerts:sum{org=~"$org", repository=~"$repository", state="open"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="secret_scanning"})`, "secret scanning"))).
 		WithPanel(newTimeseries("Open critical and high alerts, active secrets",
-			"The alerts to fix first: open critical and high code scanning and Dependabot alerts, and open secret scanning alerts whose secret is still active. A family with no such open alerts shows 0 while its collector reports, and no data when it does not.",
+			"The alerts to fix first: open critical and high code scanning and Dependabot alerts, and open secret scanning alerts whose secret is still active. A family with no such open alerts shows 0 while its collector reports, and no data when it does not. From the recording rules of alerts/github-security.recording.rules.yml (load them with the alerting rules).",
 			12, 8).
 			FillOpacity(10).
 			Unit(unitShort).
 			Min(0).
-			WithTarget(series(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity="critical"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="code_scanning"})`, "code scanning critical")).
-			WithTarget(series(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity="high"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="code_scanning"})`, "code scanning high")).
-			WithTarget(series(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open", severity="critical"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="dependabot"})`, "Dependabot critical")).
-			WithTarget(series(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open", severity="high"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="dependabot"})`, "Dependabot high")).
-			WithTarget(series(`sum(github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", validity="active"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="secret_scanning"})`, "active secrets"))).
+			WithTarget(series(`sum(org_repository_severity_state:github_code_scanning_alerts:sum{org=~"$org", repository=~"$repository", state="open", severity="critical"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="code_scanning"})`, "code scanning critical")).
+			WithTarget(series(`sum(org_repository_severity_state:github_code_scanning_alerts:sum{org=~"$org", repository=~"$repository", state="open", severity="high"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="code_scanning"})`, "code scanning high")).
+			WithTarget(series(`sum(org_repository_severity_state:github_dependabot_alerts:sum{org=~"$org", repository=~"$repository", state="open", severity="critical"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="dependabot"})`, "Dependabot critical")).
+			WithTarget(series(`sum(org_repository_severity_state:github_dependabot_alerts:sum{org=~"$org", repository=~"$repository", state="open", severity="high"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="dependabot"})`, "Dependabot high")).
+			WithTarget(series(`sum(org_repository_validity_state:github_secret_scanning_alerts:sum{org=~"$org", repository=~"$repository", state="open", validity="active"}) or on() sum(0 * github_exporter_collection_success{org=~"$org", collector="secret_scanning"})`, "active secrets"))).
 		WithPanel(newTimeseries("New vs. closed alerts per day",
 			"Alerts created (up) and closed (down) per day, by family. Derived from the exporter's counts: new = day-over-day rise of all alerts (open and closed), closed = rise of the fixed, dismissed and resolved ones. Each bar covers the 24 hours before it. Counts cannot tell individual alerts apart, so an alert reopened and closed again within a day is not seen; alerts of deleted repositories lower the numbers. Days before the exporter's first collection show 0.",
 			24, 9).

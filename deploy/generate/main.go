@@ -3,12 +3,13 @@
 // their sources:
 //
 //	dashboards/*.json                          from dashboard_*.go (Grafana's foundation SDK)
-//	deploy/kubernetes/prometheusrule.yaml      from alerts/*.rules.yml
+//	alerts/*.rules.yml                         from alerts/*.rules.yml.tmpl and rulesConfig
+//	deploy/kubernetes/prometheusrule.yaml      from the rules
 //	deploy/kubernetes/grafana-dashboards.yaml  from the dashboards
 //
 // Run it from the repository root:
 //
-//	go run ./deploy/generate
+//	go run ./deploy/generate [-rules.selector='job="github-security-exporter"']
 //
 // A test in this package fails when the checked-in files differ from what the
 // generator produces.
@@ -18,6 +19,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -45,17 +47,20 @@ const (
 const appName = "github-security-exporter"
 
 func main() {
-	if err := run("."); err != nil {
+	cfg := defaultRulesConfig
+	flag.StringVar(&cfg.Selector, "rules.selector", cfg.Selector, "label matcher selecting the exporter's targets in every rule")
+	flag.Parse()
+	if err := run(".", cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root string) error {
+func run(root string, cfg rulesConfig) error {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return fmt.Errorf("run from the repository root (go run ./deploy/generate): %w", err)
 	}
-	files, err := generate(root)
+	files, err := generate(root, cfg)
 	if err != nil {
 		return err
 	}
@@ -69,8 +74,12 @@ func run(root string) error {
 
 // generate returns the generated files, keyed by their slash-separated path
 // relative to root. The output depends only on the input files' contents.
-func generate(root string) (map[string][]byte, error) {
-	rules, err := prometheusRule(root)
+func generate(root string, cfg rulesConfig) (map[string][]byte, error) {
+	rules, err := renderRules(root, cfg)
+	if err != nil {
+		return nil, err
+	}
+	prometheusRules, err := prometheusRule(rules)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +91,8 @@ func generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	files[prometheusRuleFile] = rules
+	maps.Copy(files, rules)
+	files[prometheusRuleFile] = prometheusRules
 	files[dashboardsFile] = configMaps
 	return files, nil
 }
@@ -110,12 +120,10 @@ type configMap struct {
 }
 
 // prometheusRule renders one PrometheusRule whose spec.groups are the groups of
-// every rules file, in file order and then in the order written.
-func prometheusRule(root string) ([]byte, error) {
-	files, err := inputs(root, rulesGlob)
-	if err != nil {
-		return nil, err
-	}
+// every rules file (rendered, keyed by file), in file order and then in the
+// order written.
+func prometheusRule(rendered map[string][]byte) ([]byte, error) {
+	files := slices.Sorted(maps.Keys(rendered))
 	obj := prometheusRuleObject{
 		APIVersion: "monitoring.coreos.com/v1",
 		Kind:       "PrometheusRule",
@@ -126,7 +134,7 @@ func prometheusRule(root string) ([]byte, error) {
 	}
 	seen := map[string]string{}
 	for _, name := range files {
-		groups, err := ruleGroups(filepath.Join(root, filepath.FromSlash(name)))
+		groups, err := ruleGroups(rendered[name])
 		if err != nil {
 			return nil, fmt.Errorf("reading rule groups of %s: %w", name, err)
 		}
@@ -147,11 +155,7 @@ func prometheusRule(root string) ([]byte, error) {
 
 // ruleGroups returns the items of the top-level "groups" list of a Prometheus
 // rules file, without comments.
-func ruleGroups(file string) ([]*yaml.Node, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
+func ruleGroups(data []byte) ([]*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
