@@ -33,6 +33,7 @@ import (
 const name = "github-security-exporter"
 
 func main() {
+	stampVersion()
 	app := kingpin.New(name, "Exports GitHub code scanning, Dependabot and secret scanning alert counts of whole organizations to Prometheus.")
 	cfg := parseFlags(app, os.Args[1:])
 	logger := promslog.New(cfg.log)
@@ -56,13 +57,21 @@ func main() {
 // authTransport authenticates requests with the GitHub App's installation tokens when
 // the App is configured, else with the token.
 func authTransport(cfg *config, base http.RoundTripper, logger *slog.Logger) (http.RoundTripper, error) {
+	if cfg.appID == 0 && cfg.tokenFile != "" {
+		// Read again when it changes: a rotated token needs no restart.
+		src, err := githubapi.NewFileToken(cfg.tokenFile, logger)
+		if err != nil {
+			return nil, err
+		}
+		return &githubapi.TokenTransport{Source: src, Base: base}, nil
+	}
 	if cfg.appID == 0 {
 		return &githubapi.TokenTransport{Token: cfg.token, Base: base}, nil
 	}
 	if cfg.tokenIgnored {
 		logger.Warn("authenticating as a GitHub App installation: the token (GITHUB_TOKEN or --github.token-file) is not used")
 	}
-	return githubapi.NewAppTransport(base, cfg.apiURL, cfg.appID, cfg.appInstallationID, cfg.appKeyFile)
+	return githubapi.NewAppTransport(base, cfg.apiURL, cfg.appID, cfg.appInstallationID, cfg.appKeyFile, logger)
 }
 
 // analysesScheduler returns the code scanning analyses' own schedule, nil when they are
