@@ -87,7 +87,7 @@ func numberTargets(p map[string]any) {
 // requires lists Grafana, the Prometheus data source and each panel type used.
 func requires(doc map[string]any) []map[string]string {
 	out := []map[string]string{
-		{"type": "grafana", "id": "grafana", "name": "Grafana", "version": "10.4.0"},
+		{"type": "grafana", "id": "grafana", "name": "Grafana", "version": "12.1.0"},
 		{"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0"},
 	}
 	var types []string
