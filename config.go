@@ -342,6 +342,18 @@ func (c *config) sla() collector.SLA {
 }
 
 // enabledSources returns the sources the --[no-]collector.NAME flags turn on.
+// scheduledSources are the enabled sources the main schedule collects: all but the
+// code scanning analyses, which have a schedule of their own.
+func (c *config) scheduledSources() []string {
+	var out []string
+	for _, s := range c.enabledSources() {
+		if s != collector.AnalysesSource {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func (c *config) enabledSources() []string {
 	var sources []string
 	for _, name := range collector.Sources() {

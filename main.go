@@ -34,6 +34,7 @@ import (
 const name = "github-security-exporter"
 
 func main() {
+	stampVersion()
 	app := kingpin.New(name, "Exports GitHub code scanning, Dependabot and secret scanning alert counts of whole organizations to Prometheus.")
 	cfg := parseFlags(app, os.Args[1:])
 	// Secrets are removed from every log record, as a second line behind the redaction
@@ -66,19 +67,27 @@ func main() {
 // authTransport authenticates requests with the GitHub App's installation tokens when
 // the App is configured, else with the token.
 func authTransport(cfg *config, base http.RoundTripper, logger *slog.Logger) (http.RoundTripper, error) {
+	if cfg.appID == 0 && cfg.tokenFile != "" {
+		// Read again when it changes: a rotated token needs no restart.
+		src, err := githubapi.NewFileToken(cfg.tokenFile, logger)
+		if err != nil {
+			return nil, err
+		}
+		return &githubapi.TokenTransport{Source: src, Base: base}, nil
+	}
 	if cfg.appID == 0 {
 		return &githubapi.TokenTransport{Token: cfg.token, Base: base}, nil
 	}
 	if cfg.tokenIgnored {
 		logger.Warn("authenticating as a GitHub App installation: the token (GITHUB_TOKEN or --github.token-file) is not used")
 	}
-	return githubapi.NewAppTransport(base, cfg.apiURL, cfg.appID, cfg.appInstallationID, cfg.appKeyFile)
+	return githubapi.NewAppTransport(base, cfg.apiURL, cfg.appID, cfg.appInstallationID, cfg.appKeyFile, logger)
 }
 
 // analysesScheduler returns the code scanning analyses' own schedule, nil when they are
 // not collected. Each run waits for the first full collection, which brings the
 // repository inventory they are read by.
-func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan struct{}, logger *slog.Logger) (*scheduler.Scheduler, error) {
+func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan struct{}, logger *slog.Logger, reg prometheus.Registerer) (*scheduler.Scheduler, error) {
 	if !cfg.analyses {
 		return nil, nil
 	}
@@ -88,7 +97,7 @@ func analysesScheduler(cfg *config, exporter *collector.Exporter, first <-chan s
 			exporter.RunSource(ctx, collector.AnalysesSource)
 		case <-ctx.Done():
 		}
-	}, logger, nil)
+	}, logger, reg, collector.AnalysesSource)
 }
 
 // closeAfterFirst returns job, closing first once job has returned the first time.
@@ -113,11 +122,11 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 	}
 	reg.MustRegister(exporter)
 	firstRun := make(chan struct{})
-	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg)
+	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg, cfg.scheduledSources()...)
 	if err != nil {
 		return err
 	}
-	analyses, err := analysesScheduler(cfg, exporter, firstRun, logger)
+	analyses, err := analysesScheduler(cfg, exporter, firstRun, logger, reg)
 	if err != nil {
 		return err
 	}

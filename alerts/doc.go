@@ -5,5 +5,5 @@
 //
 // The package has no code: its tests run promtool on the rules and check that
 // every rule is labelled, annotated, documented and only queries metrics the
-// exporter exposes (see dashboards.ExporterMetrics).
+// exporter serves (checked against its /metrics by the e2e stack test).
 package alerts

@@ -145,7 +145,7 @@ func appTransport(apiURL string, key *rsa.PrivateKey) (http.RoundTripper, error)
 	if err := os.WriteFile(file, block, 0o600); err != nil {
 		return nil, err
 	}
-	return githubapi.NewAppTransport(http.DefaultTransport, apiURL, appID, appInstallationID, file)
+	return githubapi.NewAppTransport(http.DefaultTransport, apiURL, appID, appInstallationID, file, nil)
 }
 
 // swappable is the authenticating transport of the day's hour.

@@ -114,9 +114,9 @@ github_exporter_rate_limit_remaining{resource="graphql"} 4997
 # HELP github_exporter_rate_limit_reset_timestamp_seconds Time at which the current GitHub API rate-limit window resets, by resource, as last reported by GitHub.
 # TYPE github_exporter_rate_limit_reset_timestamp_seconds gauge
 github_exporter_rate_limit_reset_timestamp_seconds{resource="graphql"} ` + reset + `
-# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).
+# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by route and HTTP status code (error: no response).
 # TYPE github_exporter_api_requests_total counter
-github_exporter_api_requests_total{code="200",endpoint="graphql"} 3
+github_exporter_api_requests_total{code="200",route="graphql"} 3
 `
 	if err := testutil.CollectAndCompare(reg, strings.NewReader(want), "github_exporter_rate_limit_limit",
 		"github_exporter_rate_limit_remaining", "github_exporter_rate_limit_reset_timestamp_seconds", "github_exporter_api_requests_total"); err != nil {

@@ -132,7 +132,7 @@ func TestTemplateVariables(t *testing.T) {
 		if !ok || ds.Type != "datasource" || ds.queryText() != "prometheus" {
 			t.Errorf("%s: want a variable datasource of type datasource with query prometheus, got %+v", f.name, ds)
 		}
-		for _, name := range []string{"org", "repository"} {
+		for _, name := range []string{"job", "instance", "org", "repository"} {
 			v, ok := vars[name]
 			if !ok {
 				t.Errorf("%s: variable %s missing", f.name, name)
@@ -140,6 +140,9 @@ func TestTemplateVariables(t *testing.T) {
 			}
 			if v.Type != "query" || !usesDatasourceVar(v.Datasource) {
 				t.Errorf("%s: variable %s must be a query on ${datasource}", f.name, name)
+			}
+			if name == "instance" && !strings.Contains(v.queryText(), `job=~"$job"`) {
+				t.Errorf("%s: variable instance must list the instances of the selected jobs", f.name)
 			}
 			single := slices.Contains(singleSelect[f.d.UID], name)
 			if single && (v.Multi || v.IncludeAll) {
@@ -263,8 +266,9 @@ func checkOverlap(t *testing.T, where string, panels []panel) {
 }
 
 // TestVariablesAreDefined finds every variable reference anywhere in the
-// dashboards (queries, titles, links) and checks it is a templating variable
-// or one of Grafana's built-ins (all named __...).
+// dashboards (queries, titles, links) and checks it is a templating variable,
+// one of Grafana's built-ins (all named __...) or an import input (DS_...,
+// checked by TestImportAsksForDataSource).
 func TestVariablesAreDefined(t *testing.T) {
 	for _, f := range loadFiles(t) {
 		defined := map[string]bool{}
@@ -277,7 +281,7 @@ func TestVariablesAreDefined(t *testing.T) {
 		}
 		for _, s := range allStrings(doc) {
 			for _, name := range VarRefs(s) {
-				if !defined[name] && !strings.HasPrefix(name, "__") {
+				if !defined[name] && !strings.HasPrefix(name, "__") && !strings.HasPrefix(name, "DS_") {
 					t.Errorf("%s: %q uses undefined variable %s", f.name, s, name)
 				}
 			}
@@ -305,3 +309,82 @@ func allStrings(v any) []string {
 	}
 	return nil
 }
+
+// TestImportAsksForDataSource checks what Grafana's import (Dashboards >
+// New > Import, as the README describes) needs to ask for the data source.
+func TestImportAsksForDataSource(t *testing.T) {
+	for _, f := range loadFiles(t) {
+		for _, problem := range importProblems(f.raw) {
+			t.Errorf("%s: %s", f.name, problem)
+		}
+	}
+}
+
+// TestImportProblemsCatchesMissingInputs shows the check above fails an
+// export without __inputs.
+func TestImportProblemsCatchesMissingInputs(t *testing.T) {
+	raw, err := FS.ReadFile("security-overview.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "__inputs")
+	stripped, _ := json.Marshal(doc)
+	if got := importProblems(stripped); len(got) == 0 {
+		t.Error("importProblems accepts a dashboard without __inputs")
+	}
+}
+
+// importProblems returns what keeps Grafana's import from asking for the
+// Prometheus data source: a datasource input in __inputs, the datasource
+// variable defaulting to it, and no ${DS_...} reference that is not an input.
+func importProblems(raw []byte) []string {
+	var d struct {
+		Inputs []struct {
+			Name     string `json:"name"`
+			Type     string `json:"type"`
+			PluginID string `json:"pluginId"`
+		} `json:"__inputs"`
+		Templating struct {
+			List []struct {
+				Name    string `json:"name"`
+				Current struct {
+					Value any `json:"value"`
+				} `json:"current"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return []string{err.Error()}
+	}
+	var problems []string
+	inputs := map[string]bool{}
+	for _, in := range d.Inputs {
+		if in.Type == "datasource" && in.PluginID == "prometheus" {
+			inputs[in.Name] = true
+		}
+	}
+	if len(inputs) == 0 {
+		problems = append(problems, "no __inputs entry of type datasource, pluginId prometheus")
+	}
+	for _, v := range d.Templating.List {
+		if v.Name != "datasource" {
+			continue
+		}
+		ref, _ := v.Current.Value.(string)
+		if name := strings.TrimSuffix(strings.TrimPrefix(ref, "${"), "}"); !inputs[name] {
+			problems = append(problems, fmt.Sprintf("variable datasource defaults to %q, not to an __inputs data source", ref))
+		}
+	}
+	for _, m := range dsRef.FindAllStringSubmatch(string(raw), -1) {
+		if !inputs[m[1]] {
+			problems = append(problems, fmt.Sprintf("${%s} is not an __inputs entry", m[1]))
+		}
+	}
+	return problems
+}
+
+var dsRef = regexp.MustCompile(`\$\{(DS_[A-Z0-9_]+)\}`)

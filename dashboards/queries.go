@@ -16,6 +16,7 @@ type Query struct {
 	Panel     string // panel title
 	RefID     string // target refId within the panel ("A", "B", ...)
 	Expr      string // PromQL with every variable substituted
+	Legend    string // legend format, e.g. "critical" or "{{org}}"
 }
 
 // BuiltinVars are the values Queries uses for Grafana's built-in variables
@@ -67,7 +68,7 @@ func rawQueries() ([]Query, error) {
 		for _, p := range d.allPanels() {
 			for _, t := range p.Targets {
 				if strings.TrimSpace(t.Expr) != "" {
-					out = append(out, Query{Dashboard: d.UID, Panel: p.Title, RefID: t.RefID, Expr: t.Expr})
+					out = append(out, Query{Dashboard: d.UID, Panel: p.Title, RefID: t.RefID, Expr: t.Expr, Legend: t.LegendFormat})
 				}
 			}
 		}
@@ -143,9 +144,10 @@ type gridPos struct {
 }
 
 type target struct {
-	RefID      string      `json:"refId"`
-	Expr       string      `json:"expr"`
-	Datasource *datasource `json:"datasource"`
+	RefID        string      `json:"refId"`
+	Expr         string      `json:"expr"`
+	LegendFormat string      `json:"legendFormat"`
+	Datasource   *datasource `json:"datasource"`
 }
 
 type datasource struct {

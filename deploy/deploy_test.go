@@ -2,7 +2,9 @@ package deploy
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -11,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -208,8 +211,11 @@ func TestAlertmanagerConfig(t *testing.T) {
 	p := writeTemp(t, "alertmanager.yml", data)
 	runTool(t, ".", "amtool", "check-config", p)
 
-	// Every alert of the rules file reaches the receiver its group is meant for.
+	// Every alert of the rules file reaches the receiver its group is meant for;
+	// losing a source that used to work is news for the security team.
+	routed := map[string]bool{}
 	for _, r := range alertRules(t) {
+		routed[r.Alert] = true
 		want := "security"
 		if isExporterHealth(r) {
 			want = "platform"
@@ -223,6 +229,11 @@ func TestAlertmanagerConfig(t *testing.T) {
 		got := strings.TrimSpace(runTool(t, ".", "amtool", args...))
 		if got != want {
 			t.Errorf("alert %s (group %s, labels %v) routes to %q, want %q", r.Alert, r.Group, r.Labels, got, want)
+		}
+	}
+	for _, name := range []string{"GitHubSecurityVisibilityLost", "GitHubSecretScanningNewActiveSecret"} {
+		if !routed[name] {
+			t.Errorf("alert %s is not in the rules file, so its route to security was not tested", name)
 		}
 	}
 }
@@ -659,13 +670,15 @@ func dockerfile(t *testing.T) []string {
 
 func TestDockerfile(t *testing.T) {
 	lines := dockerfile(t)
-	var froms []string
+	var froms, labels []string
 	var build, user, expose, entrypoint string
 	for _, l := range lines {
 		instr, rest, _ := strings.Cut(l, " ")
 		switch strings.ToUpper(instr) {
 		case "FROM":
 			froms = append(froms, rest)
+		case "LABEL":
+			labels = append(labels, rest)
 		case "RUN":
 			if strings.Contains(rest, "go build") {
 				build = rest
@@ -678,9 +691,20 @@ func TestDockerfile(t *testing.T) {
 			entrypoint = rest
 		}
 	}
-	if len(froms) != 2 || !strings.Contains(froms[0], "golang:1.26 ") ||
+	// The build image's Go is go.mod's, so the build downloads no toolchain.
+	goVersion := goModGoVersion(t)
+	if len(froms) != 2 || !strings.Contains(froms[0], "golang:"+goVersion+" ") ||
 		(froms[1] != "gcr.io/distroless/static-debian12:nonroot" && froms[1] != "scratch") {
-		t.Errorf("want a golang:1.26 build stage and a distroless/scratch final stage, got FROM %q", froms)
+		t.Errorf("want a golang:%s build stage and a distroless/scratch final stage, got FROM %q", goVersion, froms)
+	}
+	if !slices.Contains(lines, "ENV GOTOOLCHAIN=local") {
+		t.Error("the build stage does not forbid toolchain downloads (ENV GOTOOLCHAIN=local)")
+	}
+	label := strings.Join(labels, " ")
+	for _, want := range []string{"title", "source", "licenses=\"Apache-2.0\"", "version", "revision", "created"} {
+		if !strings.Contains(label, "org.opencontainers.image."+want) {
+			t.Errorf("no OCI label org.opencontainers.image.%s: LABEL %s", want, label)
+		}
 	}
 	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-o /out/github-security-exporter ."} {
 		if !strings.Contains(build, want) {
@@ -722,5 +746,109 @@ func TestDockerfile(t *testing.T) {
 		if want := "test-" + path.Ext(x[1])[1:]; !strings.Contains(string(out), want) {
 			t.Errorf("--version does not show %s set by -X %s:\n%s", want, x[1], out)
 		}
+	}
+}
+
+// goModGoVersion returns the go directive of ../go.mod.
+func goModGoVersion(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(data)
+	if m == nil {
+		t.Fatal("go.mod has no go directive")
+	}
+	return string(m[1])
+}
+
+// TestDockerignore reads the repository root's .dockerignore (the build
+// context of deploy/Dockerfile) and checks, with Docker's matching rules for
+// these simple patterns, that Git history, build output and state files of a
+// local run stay out of the image build while the sources go in.
+func TestDockerignore(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", ".dockerignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			patterns = append(patterns, strings.TrimSuffix(strings.TrimPrefix(l, "/"), "/"))
+		}
+	}
+	excluded := func(p string) bool {
+		for _, pat := range patterns {
+			for dir := p; dir != "."; dir = filepath.Dir(dir) { // a pattern excluding a folder excludes its files
+				if ok, _ := filepath.Match(pat, dir); ok {
+					return true
+				}
+				if rest, ok := strings.CutPrefix(pat, "**/"); ok {
+					if ok, _ := filepath.Match(rest, filepath.Base(dir)); ok {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	for _, p := range []string{".git", ".git/config", "dist/github-security-exporter-1.0.0.linux-amd64",
+		"github-security-exporter", "state", "data/state", "var/lib/github-security-exporter/state", "records.db"} {
+		if !excluded(p) {
+			t.Errorf(".dockerignore lets %s into the build context", p)
+		}
+	}
+	for _, p := range []string{"go.mod", "go.sum", "main.go", "collector/collector.go", "store/store.go", "dashboards/security-overview.json"} {
+		if excluded(p) {
+			t.Errorf(".dockerignore keeps %s, which the build needs, out of the context", p)
+		}
+	}
+}
+
+// TestReleaseScript builds the release binary for this machine with
+// scripts/release (CI builds every target with it): the checksum file
+// matches the binary, and --version reports the version and revision git
+// gives for this checkout.
+func TestReleaseScript(t *testing.T) {
+	out := t.TempDir()
+	target := runtime.GOOS + "/" + runtime.GOARCH
+	cmd := exec.Command(filepath.Join("..", "scripts", "release"), "-o", out, "-t", target)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/release: %v\n%s", err, b)
+	}
+	sums, err := os.ReadFile(filepath.Join(out, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, name, ok := strings.Cut(strings.TrimSpace(string(sums)), "  ")
+	if !ok || strings.Contains(name, "\n") {
+		t.Fatalf("SHA256SUMS = %q, want one line for the one target", sums)
+	}
+	bin, err := os.ReadFile(filepath.Join(out, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%x", sha256.Sum256(bin)); got != sum {
+		t.Errorf("SHA256SUMS says %s for %s, the file's SHA-256 is %s", sum, name, got)
+	}
+	git := func(args ...string) string {
+		b, err := exec.Command("git", args...).Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	version := strings.TrimPrefix(git("describe", "--tags", "--always", "--dirty"), "v")
+	revision := git("rev-parse", "HEAD")
+	v, err := exec.Command(filepath.Join(out, name), "--version").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(v), "version "+version+" ") || !strings.Contains(string(v), "revision: "+revision) {
+		t.Errorf("--version says\n%s\nwant version %s and revision %s", v, version, revision)
+	}
+	if want := "github-security-exporter-" + version + "." + runtime.GOOS + "-" + runtime.GOARCH; strings.TrimSuffix(name, ".exe") != want {
+		t.Errorf("binary %s, want %s", name, want)
 	}
 }

@@ -137,7 +137,7 @@ func TestConfigurationsOfTwoOrganizations(t *testing.T) {
 		"/orgs/{org}/code-security/configurations":                                 2,
 		"/orgs/{org}/code-security/configurations/{configuration_id}/repositories": float64(configs),
 	} {
-		k := seriesKey("github_exporter_api_requests_total", map[string]string{"endpoint": endpoint, "code": "200"})
+		k := seriesKey("github_exporter_api_requests_total", map[string]string{"route": endpoint, "code": "200"})
 		if series[k] != n {
 			t.Errorf("%s = %v, want %v (one page each)", k, series[k], n)
 		}

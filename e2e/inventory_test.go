@@ -185,7 +185,7 @@ func TestRepositoryInventory(t *testing.T) {
 			if pages != 3 {
 				t.Errorf("%v GraphQL requests, want 3 (2 pages and 1)", pages)
 			}
-			if v := series[seriesKey("github_exporter_api_requests_total", map[string]string{"endpoint": "graphql", "code": "200"})]; v != pages {
+			if v := series[seriesKey("github_exporter_api_requests_total", map[string]string{"route": "graphql", "code": "200"})]; v != pages {
 				t.Errorf("api_requests_total{endpoint=graphql,code=200} = %v, want %v", v, pages)
 			}
 			remaining := series[seriesKey("github_exporter_rate_limit_remaining", map[string]string{"resource": "graphql"})]

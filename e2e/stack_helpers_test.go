@@ -145,6 +145,9 @@ func openMetricsSeries(families map[string]*dto.MetricFamily, target map[string]
 			l[p.GetName()] = p.GetValue()
 		}
 		for k, v := range target {
+			if old, clash := l[k]; clash {
+				l["exported_"+k] = old // as Prometheus does without honor_labels
+			}
 			l[k] = v
 		}
 		for k, v := range extra {
@@ -297,6 +300,8 @@ type promSample struct {
 type promClient struct {
 	base   string // http://host:port
 	client *http.Client
+	// job and instance are the exporter's target labels.
+	job, instance string
 }
 
 func newPromClient(addr string) *promClient {

@@ -1,11 +1,14 @@
 package githubapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -78,7 +81,7 @@ func TestAppTransportRenewsTokens(t *testing.T) {
 	})
 	ts := httptest.NewServer(sim)
 	defer ts.Close()
-	auth, err := NewAppTransport(http.DefaultTransport, ts.URL+"/api/v3/", 11, 22, writeKey(t, key))
+	auth, err := NewAppTransport(http.DefaultTransport, ts.URL+"/api/v3/", 11, 22, writeKey(t, key), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,5 +107,67 @@ func TestAppTransportRenewsTokens(t *testing.T) {
 	}
 	if st.InstallationTokens < 2 {
 		t.Errorf("%d installation tokens minted over a %s walk, want a renewal", st.InstallationTokens, 20*150*time.Millisecond)
+	}
+}
+
+// TestAppKeyRotation: the App's key was rotated on GitHub (a new key
+// generated, the old one deleted) before the mounted key file was updated.
+// Requests fail with the old key; once the file holds the new key the next
+// request uses it, without a restart. A garbled file keeps the last key.
+func TestAppKeyRotation(t *testing.T) {
+	oldKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := githubsim.New(githubsim.Config{
+		Seed: 1,
+		Orgs: []githubsim.OrgSpec{{Login: "acme", Repos: 1, SecretScanning: 2}},
+		Apps: []githubsim.App{{ID: 11, InstallationID: 22, PublicKey: &newKey.PublicKey}},
+	})
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	file := writeKey(t, oldKey)
+	var logs bytes.Buffer
+	auth, err := NewAppTransport(http.DefaultTransport, ts.URL+"/", 11, 22, file, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: auth}
+	get := func() error {
+		resp, err := client.Get(ts.URL + "/orgs/acme/secret-scanning/alerts")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	if err := get(); err == nil {
+		t.Fatal("the deleted key still works")
+	}
+	rewrite := func(data []byte, at time.Time) {
+		if err := os.WriteFile(file, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(file, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewrite(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(newKey)}), time.Now().Add(time.Minute))
+	if err := get(); err != nil {
+		t.Errorf("after the key file was rotated: %v", err)
+	}
+	rewrite([]byte("-----BEGIN RSA PRIVATE KEY-----\ngarbled\n"), time.Now().Add(2*time.Minute))
+	if err := get(); err != nil {
+		t.Errorf("a garbled key file dropped the working key: %v", err)
+	}
+	if !strings.Contains(logs.String(), "keeping the previous github app private key") || strings.Contains(logs.String(), "PRIVATE KEY") {
+		t.Errorf("want the garbled file logged, without its content:\n%s", logs.String())
 	}
 }

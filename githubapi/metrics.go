@@ -16,6 +16,7 @@ type Metrics struct {
 	limit     *prometheus.GaugeVec
 	remaining *prometheus.GaugeVec
 	reset     *prometheus.GaugeVec
+	reserve   prometheus.Gauge
 	waited    prometheus.Counter
 	backoff   *prometheus.CounterVec
 }
@@ -25,17 +26,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "github_exporter_api_requests_total",
-			Help: "HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).",
-		}, []string{"endpoint", "code"}),
+			Help: "HTTP requests sent to the GitHub API, by route and HTTP status code (error: no response).",
+		}, []string{"route", "code"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "github_exporter_api_retries_total",
-			Help: "GitHub API requests retried, by endpoint and reason.",
-		}, []string{"endpoint", "reason"}),
+			Help: "GitHub API requests retried, by route and reason.",
+		}, []string{"route", "reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "github_exporter_api_request_duration_seconds",
-			Help:    "Duration of single HTTP requests to the GitHub API, by endpoint.",
+			Help:    "Duration of single HTTP requests to the GitHub API, by route.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
-		}, []string{"endpoint"}),
+		}, []string{"route"}),
 		limit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "github_exporter_rate_limit_limit",
 			Help: "GitHub API rate limit of the token, by resource, as last reported by GitHub.",
@@ -48,6 +49,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "github_exporter_rate_limit_reset_timestamp_seconds",
 			Help: "Time at which the current GitHub API rate-limit window resets, by resource, as last reported by GitHub.",
 		}, []string{"resource"}),
+		reserve: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "github_exporter_rate_limit_reserve",
+			Help: "Requests of each rate-limit resource the exporter leaves unspent: at or below it, it pauses until the reset (--github.rate-limit-reserve; -1: no reserve).",
+		}),
 		waited: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "github_exporter_rate_limit_wait_seconds_total",
 			Help: "Seconds spent paused before GitHub API requests because of rate limits and retry backoff.",
@@ -58,9 +63,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.waited, m.backoff)
+		reg.MustRegister(m.requests, m.retries, m.duration, m.limit, m.remaining, m.reset, m.reserve, m.waited, m.backoff)
 	}
 	return m
+}
+
+// setReserve records the Transport's rate-limit reserve (negative: none).
+func (m *Metrics) setReserve(n int) {
+	if m == nil {
+		return
+	}
+	m.reserve.Set(float64(max(n, -1)))
 }
 
 // SetRateLimit records a rate-limit state reported outside HTTP headers, such as

@@ -51,17 +51,17 @@ func TestTransportMetrics(t *testing.T) {
 	waited := sleeps[0].Seconds() + sleeps[1].Seconds()
 
 	want := `
-# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).
+# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by route and HTTP status code (error: no response).
 # TYPE github_exporter_api_requests_total counter
-github_exporter_api_requests_total{code="200",endpoint="/orgs/{org}/dependabot/alerts"} 1
-github_exporter_api_requests_total{code="403",endpoint="/orgs/{org}/dependabot/alerts"} 1
-github_exporter_api_requests_total{code="404",endpoint="/orgs/{org}/secret-scanning/alerts"} 1
-github_exporter_api_requests_total{code="error",endpoint="/orgs/{org}/code-scanning/alerts"} 2
-github_exporter_api_requests_total{code="200",endpoint="graphql"} 1
-# HELP github_exporter_api_retries_total GitHub API requests retried, by endpoint and reason.
+github_exporter_api_requests_total{code="200",route="/orgs/{org}/dependabot/alerts"} 1
+github_exporter_api_requests_total{code="403",route="/orgs/{org}/dependabot/alerts"} 1
+github_exporter_api_requests_total{code="404",route="/orgs/{org}/secret-scanning/alerts"} 1
+github_exporter_api_requests_total{code="error",route="/orgs/{org}/code-scanning/alerts"} 2
+github_exporter_api_requests_total{code="200",route="graphql"} 1
+# HELP github_exporter_api_retries_total GitHub API requests retried, by route and reason.
 # TYPE github_exporter_api_retries_total counter
-github_exporter_api_retries_total{endpoint="/orgs/{org}/code-scanning/alerts",reason="network"} 1
-github_exporter_api_retries_total{endpoint="/orgs/{org}/dependabot/alerts",reason="secondary_rate_limit"} 1
+github_exporter_api_retries_total{reason="network",route="/orgs/{org}/code-scanning/alerts"} 1
+github_exporter_api_retries_total{reason="secondary_rate_limit",route="/orgs/{org}/dependabot/alerts"} 1
 # HELP github_exporter_rate_limit_remaining GitHub API requests (or points) left in the current rate-limit window, by resource, as last reported by GitHub.
 # TYPE github_exporter_rate_limit_remaining gauge
 github_exporter_rate_limit_remaining{resource="core"} 3999
@@ -74,6 +74,9 @@ github_exporter_rate_limit_limit{resource="graphql"} 5000
 # TYPE github_exporter_rate_limit_reset_timestamp_seconds gauge
 github_exporter_rate_limit_reset_timestamp_seconds{resource="core"} 1.7000006e+09
 github_exporter_rate_limit_reset_timestamp_seconds{resource="graphql"} 1.7000036e+09
+# HELP github_exporter_rate_limit_reserve Requests of each rate-limit resource the exporter leaves unspent: at or below it, it pauses until the reset (--github.rate-limit-reserve; -1: no reserve).
+# TYPE github_exporter_rate_limit_reserve gauge
+github_exporter_rate_limit_reserve 100
 # HELP github_exporter_rate_limit_wait_seconds_total Seconds spent paused before GitHub API requests because of rate limits and retry backoff.
 # TYPE github_exporter_rate_limit_wait_seconds_total counter
 github_exporter_rate_limit_wait_seconds_total WAITED
@@ -93,7 +96,7 @@ github_exporter_api_backoff_seconds_total{reason="secondary_rate_limit"} 2
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
 		"github_exporter_api_requests_total", "github_exporter_api_retries_total", "github_exporter_rate_limit_remaining",
 		"github_exporter_rate_limit_limit", "github_exporter_rate_limit_reset_timestamp_seconds",
-		"github_exporter_rate_limit_wait_seconds_total", "github_exporter_api_backoff_seconds_total"); err != nil {
+		"github_exporter_rate_limit_reserve", "github_exporter_rate_limit_wait_seconds_total", "github_exporter_api_backoff_seconds_total"); err != nil {
 		t.Error(err)
 	}
 	if n := testutil.CollectAndCount(m.duration); n != 4 {

@@ -116,6 +116,7 @@ func NewTransport(o TransportOptions) *Transport {
 	if o.Sleep == nil {
 		o.Sleep = sleep
 	}
+	o.Metrics.setReserve(o.Reserve)
 	return &Transport{
 		opts:    o,
 		limiter: rate.NewLimiter(rate.Limit(o.RequestsPerSecond), o.Burst),

@@ -411,11 +411,11 @@ func TestTransportReplaysRequestBody(t *testing.T) {
 		}
 	}
 	want := `
-# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by endpoint and HTTP status code (error: no response).
+# HELP github_exporter_api_requests_total HTTP requests sent to the GitHub API, by route and HTTP status code (error: no response).
 # TYPE github_exporter_api_requests_total counter
-github_exporter_api_requests_total{code="200",endpoint="graphql"} 1
-github_exporter_api_requests_total{code="403",endpoint="graphql"} 1
-github_exporter_api_requests_total{code="502",endpoint="graphql"} 1
+github_exporter_api_requests_total{code="200",route="graphql"} 1
+github_exporter_api_requests_total{code="403",route="graphql"} 1
+github_exporter_api_requests_total{code="502",route="graphql"} 1
 `
 	if err := testutil.CollectAndCompare(m.requests, strings.NewReader(want)); err != nil {
 		t.Error(err)

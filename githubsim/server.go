@@ -103,6 +103,7 @@ type Server struct {
 	graphqlLimits *rateLimiter
 	apps          *appRegistry   // apps.go
 	analyses      *analysisStore // code scanning analyses (analyses.go), guarded by mu
+	revoked       revokedTokens  // tokens.go
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -210,7 +211,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !sleep(r, s.cfg.Latency) {
 		return // client gone
 	}
-	if s.rejectInstallationToken(rw, r) {
+	if s.rejectInstallationToken(rw, r) || s.rejectRevokedToken(rw, r) {
 		return
 	}
 	s.mux.ServeHTTP(rw, r)

@@ -40,8 +40,9 @@ func Parse(spec string) (cron.Schedule, error) {
 }
 
 // New returns a scheduler for job, and registers the schedule's interval as a metric
-// on reg when reg is not nil.
-func New(spec string, job func(context.Context), logger *slog.Logger, reg prometheus.Registerer) (*Scheduler, error) {
+// on reg when reg is not nil: github_exporter_collection_interval_seconds with a
+// collector label for each of the collectors the job runs.
+func New(spec string, job func(context.Context), logger *slog.Logger, reg prometheus.Registerer, collectors ...string) (*Scheduler, error) {
 	schedule, err := Parse(spec)
 	if err != nil {
 		return nil, err
@@ -50,10 +51,14 @@ func New(spec string, job func(context.Context), logger *slog.Logger, reg promet
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Scheduler{schedule: schedule, run: job, logger: cronLogger{logger}}
-	if reg != nil {
+	for _, c := range collectors {
+		if reg == nil {
+			break
+		}
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "github_exporter_collection_interval_seconds",
-			Help: "Seconds between two scheduled collections, from the configured schedule.",
+			Name:        "github_exporter_collection_interval_seconds",
+			Help:        "Seconds between two scheduled collections of the collector, from its configured schedule.",
+			ConstLabels: prometheus.Labels{"collector": c},
 		}, func() float64 { return s.Interval().Seconds() }))
 	}
 	return s, nil

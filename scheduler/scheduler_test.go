@@ -24,15 +24,23 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestIntervalMetric: two schedulers on one registry, as main has (the main
+// schedule and the code scanning analyses' own), each labelling its interval
+// with the collectors it runs.
 func TestIntervalMetric(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	if _, err := New("*/10 * * * *", func(context.Context) {}, nil, reg); err != nil {
+	if _, err := New("*/10 * * * *", func(context.Context) {}, nil, reg, "dependabot", "secret_scanning"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New("@every 6h", func(context.Context) {}, nil, reg, "code_scanning_analyses"); err != nil {
 		t.Fatal(err)
 	}
 	want := `
-# HELP github_exporter_collection_interval_seconds Seconds between two scheduled collections, from the configured schedule.
+# HELP github_exporter_collection_interval_seconds Seconds between two scheduled collections of the collector, from its configured schedule.
 # TYPE github_exporter_collection_interval_seconds gauge
-github_exporter_collection_interval_seconds 600
+github_exporter_collection_interval_seconds{collector="code_scanning_analyses"} 21600
+github_exporter_collection_interval_seconds{collector="dependabot"} 600
+github_exporter_collection_interval_seconds{collector="secret_scanning"} 600
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Fatal(err)

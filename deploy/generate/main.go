@@ -1,12 +1,15 @@
-// Command generate writes the Kubernetes manifests that are derived from other
-// folders of the repository, so they never drift from their sources:
+// Command generate writes the dashboards, and the Kubernetes manifests that are
+// derived from other folders of the repository, so they never drift from
+// their sources:
 //
-//	deploy/kubernetes/prometheusrule.yaml      from alerts/*.rules.yml
-//	deploy/kubernetes/grafana-dashboards.yaml  from dashboards/*.json
+//	dashboards/*.json                          from dashboard_*.go (Grafana's foundation SDK)
+//	alerts/*.rules.yml                         from alerts/*.rules.yml.tmpl and rulesConfig
+//	deploy/kubernetes/prometheusrule.yaml      from the rules
+//	deploy/kubernetes/grafana-dashboards.yaml  from the dashboards
 //
 // Run it from the repository root:
 //
-//	go run ./deploy/generate
+//	go run ./deploy/generate [-rules.selector='job="github-security-exporter"']
 //
 // A test in this package fails when the checked-in files differ from what the
 // generator produces.
@@ -16,6 +19,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -37,24 +41,26 @@ const (
 
 // Inputs, relative to the repository root.
 const (
-	rulesGlob      = "alerts/*.rules.yml"
-	dashboardsGlob = "dashboards/*.json"
+	rulesGlob = "alerts/*.rules.yml"
 )
 
 const appName = "github-security-exporter"
 
 func main() {
-	if err := run("."); err != nil {
+	cfg := defaultRulesConfig
+	flag.StringVar(&cfg.Selector, "rules.selector", cfg.Selector, "label matcher selecting the exporter's targets in every rule")
+	flag.Parse()
+	if err := run(".", cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root string) error {
+func run(root string, cfg rulesConfig) error {
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
 		return fmt.Errorf("run from the repository root (go run ./deploy/generate): %w", err)
 	}
-	files, err := generate(root)
+	files, err := generate(root, cfg)
 	if err != nil {
 		return err
 	}
@@ -68,16 +74,27 @@ func run(root string) error {
 
 // generate returns the generated files, keyed by their slash-separated path
 // relative to root. The output depends only on the input files' contents.
-func generate(root string) (map[string][]byte, error) {
-	rules, err := prometheusRule(root)
+func generate(root string, cfg rulesConfig) (map[string][]byte, error) {
+	rules, err := renderRules(root, cfg)
 	if err != nil {
 		return nil, err
 	}
-	dashboards, err := dashboardConfigMaps(root)
+	prometheusRules, err := prometheusRule(rules)
 	if err != nil {
 		return nil, err
 	}
-	return map[string][]byte{prometheusRuleFile: rules, dashboardsFile: dashboards}, nil
+	files, err := dashboardJSON()
+	if err != nil {
+		return nil, err
+	}
+	configMaps, err := dashboardConfigMaps(files)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(files, rules)
+	files[prometheusRuleFile] = prometheusRules
+	files[dashboardsFile] = configMaps
+	return files, nil
 }
 
 type metadata struct {
@@ -103,12 +120,10 @@ type configMap struct {
 }
 
 // prometheusRule renders one PrometheusRule whose spec.groups are the groups of
-// every rules file, in file order and then in the order written.
-func prometheusRule(root string) ([]byte, error) {
-	files, err := inputs(root, rulesGlob)
-	if err != nil {
-		return nil, err
-	}
+// every rules file (rendered, keyed by file), in file order and then in the
+// order written.
+func prometheusRule(rendered map[string][]byte) ([]byte, error) {
+	files := slices.Sorted(maps.Keys(rendered))
 	obj := prometheusRuleObject{
 		APIVersion: "monitoring.coreos.com/v1",
 		Kind:       "PrometheusRule",
@@ -119,7 +134,7 @@ func prometheusRule(root string) ([]byte, error) {
 	}
 	seen := map[string]string{}
 	for _, name := range files {
-		groups, err := ruleGroups(filepath.Join(root, filepath.FromSlash(name)))
+		groups, err := ruleGroups(rendered[name])
 		if err != nil {
 			return nil, fmt.Errorf("reading rule groups of %s: %w", name, err)
 		}
@@ -140,11 +155,7 @@ func prometheusRule(root string) ([]byte, error) {
 
 // ruleGroups returns the items of the top-level "groups" list of a Prometheus
 // rules file, without comments.
-func ruleGroups(file string) ([]*yaml.Node, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
+func ruleGroups(data []byte) ([]*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -180,20 +191,14 @@ func stripComments(n *yaml.Node) {
 	}
 }
 
-// dashboardConfigMaps renders one ConfigMap per dashboard, labelled for the
-// Grafana sidecar (kiwigrid/k8s-sidecar, as in the Grafana Helm chart and
-// kube-prometheus-stack), with the JSON file as its only data item.
-func dashboardConfigMaps(root string) ([]byte, error) {
-	files, err := inputs(root, dashboardsGlob)
-	if err != nil {
-		return nil, err
-	}
+// dashboardConfigMaps renders one ConfigMap per dashboard (keyed by file),
+// labelled for the Grafana sidecar (kiwigrid/k8s-sidecar, as in the Grafana
+// Helm chart and kube-prometheus-stack), with the JSON file as its only data item.
+func dashboardConfigMaps(dashboards map[string][]byte) ([]byte, error) {
+	files := slices.Sorted(maps.Keys(dashboards))
 	objs := make([]any, 0, len(files))
 	for _, name := range files {
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
-		if err != nil {
-			return nil, err
-		}
+		data := dashboards[name]
 		if !json.Valid(data) {
 			return nil, fmt.Errorf("%s is not valid JSON", name)
 		}
