@@ -83,6 +83,7 @@ func collectRepoCodeScanning(ctx context.Context, t *Target, orgErr error) ([]pr
 	now := t.clock()
 	set := newAlertSet()
 	set.RepoNames = t.alertSet("code_scanning").RepoNames
+	set.Missed = t.alertSet("code_scanning").Missed
 	err := walkRepoCodeScanning(ctx, t, orgErr, func(a *codeScanningAlert) error {
 		f := a.fields()
 		f.key.Repo = set.repoKey(a.Repository.ID, a.Repository.Name)

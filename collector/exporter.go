@@ -165,7 +165,7 @@ func (e *Exporter) Run(ctx context.Context) {
 	}
 	e.ready.Store(true)
 	if e.state != nil {
-		if err := e.save(); err != nil {
+		if err := e.saveHeld(); err != nil {
 			e.logger.Error("saving the state failed; the next start will walk in full", "err", err)
 		}
 	}
@@ -192,6 +192,8 @@ func (e *Exporter) RunSource(ctx context.Context, name string) {
 
 func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	start := e.now()
+	e.targets[org].begin()
+	defer e.settle(e.targets[org])
 	metrics, err := src.Collect(ctx, e.targets[org])
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
@@ -262,7 +264,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc} {
+	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc, missedDesc} {
 		ch <- d
 	}
 }
@@ -282,6 +284,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
 		}
 	}
+	e.collectMissed(ch)
 }
 
 func boolInt(b bool) int {

@@ -56,6 +56,9 @@ func (l *alertListing[T]) collect(ctx context.Context, t *Target) ([]prometheus.
 	if err != nil {
 		return nil, fmt.Errorf("listing %s alerts of %s: %w", strings.ReplaceAll(l.spec.name, "_", " "), t.Org, err)
 	}
+	if set != old {
+		t.countMissed(l.spec.name, old, nil, set)
+	}
 	t.alerts[l.spec.name] = set
 	return set.metrics(l.spec, t, t.SLA, now)
 }
@@ -153,6 +156,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	if err != nil {
 		return err
 	}
+	t.countMissed(l.spec.name, set, changed, nil)
 	if err := set.putAll(changed); err != nil {
 		return err
 	}

@@ -70,6 +70,8 @@ type alertSet struct {
 	Incremental bool
 	// Pages remembers, per listing page URL, its validator and the alerts it held.
 	Pages map[string]cachedPage
+	// Missed counts the changes walks found that no webhook delivery announced (apply.go).
+	Missed uint64
 
 	tupleIndex map[string]uint32
 }
