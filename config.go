@@ -62,6 +62,11 @@ type config struct {
 	analyses                 bool // the code scanning analyses on their own schedule
 	analysesSchedule         string
 	analysesScheduleSet      bool
+
+	// The webhook receiver (webhooks.go): on when a secret file is given.
+	webhookSecretFile string
+	webhookListen     string // "" serves on the main listener
+	webhookSecret     []byte // read by validate; never logged
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -103,6 +108,8 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	for _, sla := range []struct{ key, def string }{{"critical", "7"}, {"high", "30"}, {"medium", "90"}, {"low", "180"}, {"secret", "7"}} {
 		cfg.slaDays[sla.key] = app.Flag("sla."+sla.key+"-days", "Days an open "+map[bool]string{true: "secret scanning", false: sla.key + " severity"}[sla.key == "secret"]+" alert may stay open before github_alerts_sla_breached counts it; 0: no SLA.").Default(sla.def).Int()
 	}
+	app.Flag("webhook.secret-file", "File holding the secret of the GitHub organization or App webhook; turns on the receiver at POST /webhook/github, which merges alert changes into the records between walks.").StringVar(&cfg.webhookSecretFile)
+	app.Flag("webhook.listen-address", "Serve the webhook receiver on this address only (plain HTTP, e.g. behind a TLS proxy) instead of on the main listener, so that only this port faces GitHub.").StringVar(&cfg.webhookListen)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
 	app.Flag("demo", "Run against a simulated GitHub organization in this process: no token, no network.").BoolVar(&cfg.demo)
 	cfg.web = kingpinflag.AddFlags(app, ":9816")
@@ -176,6 +183,9 @@ func (c *config) validate() error {
 	}
 	if _, err := scheduler.Parse(c.analysesSchedule); err != nil {
 		return fmt.Errorf("--collector.code-scanning-analyses.schedule: %w", err)
+	}
+	if err := c.validateWebhook(); err != nil {
+		return err
 	}
 	if c.usesApp() {
 		return c.validateApp()
@@ -296,4 +306,23 @@ func (c *config) enabledSources() []string {
 		}
 	}
 	return sources
+}
+
+// validateWebhook reads the webhook secret. Its errors name the file, never the secret.
+func (c *config) validateWebhook() error {
+	if c.webhookSecretFile == "" {
+		if c.webhookListen != "" {
+			return errors.New("--webhook.listen-address needs --webhook.secret-file")
+		}
+		return nil
+	}
+	b, err := os.ReadFile(c.webhookSecretFile)
+	if err != nil {
+		return fmt.Errorf("reading --webhook.secret-file: %w", err)
+	}
+	c.webhookSecret = []byte(strings.TrimRight(string(b), "\r\n"))
+	if len(c.webhookSecret) == 0 {
+		return fmt.Errorf("--webhook.secret-file %s is empty: GitHub signs deliveries only with a secret", c.webhookSecretFile)
+	}
+	return nil
 }

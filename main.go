@@ -112,7 +112,11 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		return err
 	}
 
-	server := &http.Server{Handler: routes(cfg, reg, exporter), ReadHeaderTimeout: 10 * time.Second}
+	handler, err := withWebhooks(ctx, cfg, reg, exporter, routes(cfg, reg, exporter), logger)
+	if err != nil {
+		return err
+	}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, cfg.web, logger) }()
 	logger.Info("starting", "version", version.Info(), "orgs", strings.Join(cfg.orgs, ","),

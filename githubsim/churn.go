@@ -14,6 +14,15 @@ import (
 type churner struct {
 	gen *generator
 	rng *rand.Rand
+	// notify is told of each change: the organization, the record and the webhook
+	// action that announces it (webhooks.go).
+	notify func(o *org, record any, action string)
+}
+
+func (ch *churner) emit(o *org, record any, action string) {
+	if ch.notify != nil {
+		ch.notify(o, record, action)
+	}
 }
 
 func newChurner(g *generator) *churner {
@@ -95,24 +104,28 @@ func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
 		if a := find(rng, st.all, (*csRecord).isOpen); a != nil {
 			a.fix(now)
 			st.invalidate()
+			ch.emit(o, a, "fixed")
 			return
 		}
 	case changeDismiss:
 		if a := find(rng, st.all, (*csRecord).isOpen); a != nil {
 			a.dismiss(now, pickOne(rng, csDismissReasons))
 			st.invalidate()
+			ch.emit(o, a, "closed_by_user")
 			return
 		}
 	case changeReopen:
 		if a := find(rng, st.all, (*csRecord).isClosed); a != nil {
 			a.reopen(now)
 			st.invalidate()
+			ch.emit(o, a, "reopened_by_user")
 			return
 		}
 	}
-	if i := o.pickRepo(rng, famCodeScanning); i >= 0 {
+	if i := o.pickRepo(rng, famCodeScanning); i >= 0 && !o.repos[i].deleted {
 		a := newCodeScanning(rng, o.repos[i], now)
 		st.add(&a)
+		ch.emit(o, &a, "created")
 	}
 }
 
@@ -123,28 +136,38 @@ func (ch *churner) dependabot(o *org, kind change, now time.Time) {
 		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
 			a.fix(now)
 			st.invalidate()
+			ch.emit(o, a, "fixed")
 			return
 		}
 	case changeDismiss:
 		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
+			action := "dismissed"
 			if rng.Float64() < 0.3 {
 				a.autoDismiss(now)
+				action = "auto_dismissed"
 			} else {
 				a.dismiss(now, pickOne(rng, depDismissReasons))
 			}
 			st.invalidate()
+			ch.emit(o, a, action)
 			return
 		}
 	case changeReopen:
 		if a := find(rng, st.all, (*depRecord).isClosed); a != nil {
+			action := "reopened"
+			if a.State == "auto_dismissed" {
+				action = "auto_reopened"
+			}
 			a.reopen(now)
 			st.invalidate()
+			ch.emit(o, a, action)
 			return
 		}
 	}
-	if i := o.pickRepo(rng, famDependabot); i >= 0 {
+	if i := o.pickRepo(rng, famDependabot); i >= 0 && !o.repos[i].deleted {
 		a := ch.gen.newDependabot(rng, o.repos[i], now)
 		st.add(&a)
+		ch.emit(o, &a, "created")
 	}
 }
 
@@ -159,18 +182,21 @@ func (ch *churner) secretScanning(o *org, kind change, now time.Time) {
 			}
 			a.resolve(now, resolution)
 			st.invalidate()
+			ch.emit(o, a, "resolved")
 			return
 		}
 	case changeReopen:
 		if a := find(rng, st.all, (*ssRecord).isClosed); a != nil {
 			a.reopen(now)
 			st.invalidate()
+			ch.emit(o, a, "reopened")
 			return
 		}
 	}
-	if i := o.pickRepo(rng, famSecretScanning); i >= 0 {
+	if i := o.pickRepo(rng, famSecretScanning); i >= 0 && !o.repos[i].deleted {
 		a := newSecretScanning(rng, o.repos[i], now)
 		st.add(&a)
+		ch.emit(o, &a, "created")
 	}
 }
 

@@ -60,6 +60,7 @@ type repo struct {
 	ecosystems  []string
 	rules       []weighted[*csRule] // code scanning rules its tools can raise
 	next        [numFamilies]int    // last alert number per family
+	deleted     bool                // DeleteRepository: gone from the inventory and listings (webhooks.go)
 }
 
 // generator builds deterministic organizations from a seed.

@@ -1,6 +1,7 @@
 package githubsim
 
 import (
+	"slices"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -64,6 +65,9 @@ func (s *Server) inventory(o *org) []Repository {
 				visibility = "INTERNAL"
 			}
 		}
+		if r.deleted { // the others keep their attributes
+			continue
+		}
 		out[i] = Repository{
 			Name: r.name, NameWithOwner: o.login + "/" + r.name, Visibility: visibility,
 			Language: primaryLanguage(o, i), Description: r.description, DatabaseID: r.id,
@@ -71,7 +75,7 @@ func (s *Server) inventory(o *org) []Repository {
 			Fork:     perm[i] >= archived && perm[i] < archived+forks,
 		}
 	}
-	return out
+	return slices.DeleteFunc(out, func(r Repository) bool { return r.Name == "" })
 }
 
 // primaryLanguage is the language the i-th repository's alerts are drawn for, or ""

@@ -89,6 +89,7 @@ type Server struct {
 	faults   faultSet
 	apps     *appRegistry   // apps.go
 	analyses *analysisStore // code scanning analyses (analyses.go), guarded by mu
+	hooks    webhookQueue   // webhook deliveries of the changes (webhooks.go)
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -128,6 +129,7 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.churn = newChurner(g)
+	s.churn.notify = s.queueAlertEvent
 	s.apps = newAppRegistry(cfg)
 	s.analyses = newAnalysisStore(g, s.orgs)
 	s.registerRoutes()
@@ -166,9 +168,11 @@ func (s *Server) Repos(org string) []string {
 	if o == nil {
 		return nil
 	}
-	out := make([]string, len(o.repos))
-	for i, r := range o.repos {
-		out[i] = r.name
+	out := make([]string, 0, len(o.repos))
+	for _, r := range o.repos {
+		if !r.deleted {
+			out = append(out, r.name)
+		}
 	}
 	slices.Sort(out)
 	return out
