@@ -1,9 +1,9 @@
 package githubsim
 
 import (
-	"slices"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 

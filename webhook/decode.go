@@ -13,10 +13,10 @@ import (
 // Events and actions the receiver merges. Any other event or action is acknowledged and
 // ignored: GitHub adds new ones, and an assignment changes no count.
 var actions = map[string]map[string]bool{
-	"code_scanning_alert": set("created", "appeared_in_branch", "fixed", "closed_by_user", "reopened", "reopened_by_user"),
-	"dependabot_alert":    set("created", "dismissed", "fixed", "reintroduced", "reopened", "auto_dismissed", "auto_reopened"),
+	"code_scanning_alert":   set("created", "appeared_in_branch", "fixed", "closed_by_user", "reopened", "reopened_by_user"),
+	"dependabot_alert":      set("created", "dismissed", "fixed", "reintroduced", "reopened", "auto_dismissed", "auto_reopened"),
 	"secret_scanning_alert": set("created", "resolved", "reopened", "validated", "publicly_leaked"),
-	"repository":          set("deleted", "renamed", "transferred", "archived", "unarchived", "privatized", "publicized", "edited"),
+	"repository":            set("deleted", "renamed", "transferred", "archived", "unarchived", "privatized", "publicized", "edited"),
 	// security_and_analysis is checked and acknowledged: turning a feature off or on
 	// changes which alerts GitHub lists, which only the next walk can tell.
 	"security_and_analysis": {},
