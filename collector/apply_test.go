@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,7 +115,7 @@ func TestApply(t *testing.T) {
 			Alert: json.RawMessage(`{"number":3,"resolution":"revoked","resolved_at":"2026-11-22T00:00:00Z","secret_type":"github_pat","validity":"inactive","created_at":"2026-11-01T00:00:00Z","updated_at":"2026-11-22T00:00:00Z"}`)}},
 		family: "github_secret_scanning_alerts", want: "repository=web,resolution=revoked,secret_type=github_pat,state=resolved,validity=inactive 1", wantErr: []string{""},
 	}, {
-		name: "repository renamed relabels its alerts",
+		name:    "repository renamed relabels its alerts",
 		changes: []Change{{Org: "acme", Action: "renamed", OldName: "web", Repository: ChangedRepository{ID: 7, Name: "site"}}},
 		family:  "github_secret_scanning_alerts", want: "repository=site,resolution=,secret_type=github_pat,state=open,validity=active 1", wantErr: []string{""},
 	}, {
