@@ -87,8 +87,8 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	app.Flag("repositories.skip-archived", "Leave out archived repositories, from every family.").BoolVar(&cfg.skipArchived)
 	app.Flag("repositories.skip-forks", "Leave out forks, from every family.").BoolVar(&cfg.skipForks)
 	app.Flag("collector.schedule", "When collections run: a cron spec such as '*/10 * * * *' or '@every 15m'. One also runs at start-up.").Default("@every 15m").IsSetByUser(&cfg.scheduleSet).StringVar(&cfg.schedule)
-	app.Flag("github.app-id", "Authenticate as a GitHub App installation instead of with a token: the App's id. Needs --github.app-installation-id and --github.app-private-key-file.").Int64Var(&cfg.appID)
-	app.Flag("github.app-installation-id", "Id of the GitHub App's installation on the organization.").Int64Var(&cfg.appInstallationID)
+	app.Flag("github.app-id", "Authenticate as a GitHub App installation instead of with a token: the App's id. Needs --github.app-private-key-file; without --github.app-installation-id every organization the App is installed on is collected (those of --github.org only, when given), each with its own installation token and rate limit.").Int64Var(&cfg.appID)
+	app.Flag("github.app-installation-id", "Id of the GitHub App's installation on the organization; leave out to discover every installation at each run.").Int64Var(&cfg.appInstallationID)
 	app.Flag("github.app-private-key-file", "File holding the GitHub App's private key (PEM), as GitHub hands it out.").StringVar(&cfg.appKeyFile)
 	app.Flag("collector.code-scanning-analyses", "Also collect the time of the newest code scanning analysis per repository and tool: a (conditional) request per repository, on its own schedule.").BoolVar(&cfg.analyses)
 	app.Flag("collector.code-scanning-analyses.schedule", "When the code scanning analyses are collected: a cron spec. One also runs after the first collection.").Default("@every 6h").IsSetByUser(&cfg.analysesScheduleSet).StringVar(&cfg.analysesSchedule)
@@ -130,7 +130,7 @@ var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 // validate checks the configuration and reads the token. Its errors are one line and
 // never contain the token.
 func (c *config) validate() error {
-	if len(c.orgs) == 0 {
+	if len(c.orgs) == 0 && !c.discoversInstallations() {
 		return errors.New("no organization: set --github.org or GITHUB_ORGS")
 	}
 	for _, org := range c.orgs {
@@ -248,14 +248,14 @@ func (c *config) validateApp() error {
 	if c.appID <= 0 {
 		missing = append(missing, "--github.app-id")
 	}
-	if c.appInstallationID <= 0 {
-		missing = append(missing, "--github.app-installation-id")
+	if c.appInstallationID < 0 {
+		missing = append(missing, "a positive --github.app-installation-id")
 	}
 	if c.appKeyFile == "" {
 		missing = append(missing, "--github.app-private-key-file")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("GitHub App authentication needs %s as well: --github.app-id, --github.app-installation-id (positive numbers) and --github.app-private-key-file go together", strings.Join(missing, " and "))
+		return fmt.Errorf("GitHub App authentication needs %s as well: --github.app-id and --github.app-private-key-file go together, with --github.app-installation-id for one installation or without it for all of them", strings.Join(missing, " and "))
 	}
 	if err := githubapi.CheckAppKey(c.appKeyFile); err != nil {
 		return fmt.Errorf("--github.app-private-key-file: %w", err)
@@ -325,4 +325,10 @@ func (c *config) validateWebhook() error {
 		return fmt.Errorf("--webhook.secret-file %s is empty: GitHub signs deliveries only with a secret", c.webhookSecretFile)
 	}
 	return nil
+}
+
+// discoversInstallations reports whether the App flags name no installation: then every
+// installation of the App is discovered (GET /app/installations) and collected.
+func (c *config) discoversInstallations() bool {
+	return c.appID != 0 && c.appInstallationID == 0
 }

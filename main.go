@@ -97,13 +97,17 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	exporter, err := newExporter(cfg, reg, logger)
+	exporter, discovery, err := newExporter(ctx, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	reg.MustRegister(exporter)
+	job := exporter.Run
+	if discovery != nil {
+		job = discovery.discovering(exporter, exporter.Run)
+	}
 	firstRun := make(chan struct{})
-	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg)
+	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(job, firstRun), logger, reg)
 	if err != nil {
 		return err
 	}
@@ -154,15 +158,19 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 }
 
 // newExporter builds the GitHub clients, REST and GraphQL on one pacing and rate-limit
-// transport per token, and the exporter over them.
-func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, error) {
+// transport per token (per installation, when the App's installations are discovered),
+// and the exporter over them.
+func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, *installations, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.ResponseHeaderTimeout = cfg.timeout
+	apiMetrics := githubapi.NewMetrics(reg)
+	if cfg.discoversInstallations() {
+		return newAppExporter(ctx, cfg, base, apiMetrics, logger)
+	}
 	auth, err := authTransport(cfg, base, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	apiMetrics := githubapi.NewMetrics(reg)
 	httpClient := &http.Client{Transport: githubapi.NewTransport(githubapi.TransportOptions{
 		Base:              auth,
 		RequestsPerSecond: cfg.rps,
@@ -176,13 +184,13 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		BaseURL: cfg.apiURL, HTTPClient: httpClient, APIVersion: cfg.apiVersion, UserAgent: userAgent,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gql, err := githubapi.NewGraphQLClient(githubapi.GraphQLOptions{URL: cfg.graphqlURL, HTTPClient: httpClient, UserAgent: userAgent})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return collector.New(collector.Config{
+	exporter, err := collector.New(collector.Config{
 		Sources:   cfg.enabledSources(),
 		Client:    gh,
 		GraphQL:   gql,
@@ -194,6 +202,30 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		Walks:     collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
 		StatePath: cfg.storagePath,
 	})
+	return exporter, nil, err
+}
+
+// newAppExporter discovers the GitHub App's installations and builds an exporter of
+// their organizations, each with the clients of its installation.
+func newAppExporter(ctx context.Context, cfg *config, base http.RoundTripper, apiMetrics *githubapi.Metrics, logger *slog.Logger) (*collector.Exporter, *installations, error) {
+	if cfg.tokenIgnored {
+		logger.Warn("authenticating as a GitHub App: the token (GITHUB_TOKEN or --github.token-file) is not used")
+	}
+	discovery, err := newInstallations(cfg, base, apiMetrics, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs, clients, err := discovery.discover(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.Info("collecting the organizations the GitHub App is installed on", "orgs", strings.Join(orgs, ","))
+	exporter, err := collector.New(collector.Config{
+		Sources: cfg.enabledSources(), Clients: clients, Metrics: apiMetrics, Filter: cfg.filter, Orgs: orgs,
+		Logger: logger, SLA: cfg.sla(), Walks: collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
+		StatePath: cfg.storagePath,
+	})
+	return exporter, discovery, err
 }
 
 func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter) http.Handler {

@@ -67,6 +67,9 @@ type liveState struct {
 // CountMissedChanges makes the walks count the changes no delivery announced, from the
 // counts saved with the state; the webhook receiver turns it on.
 func (e *Exporter) CountMissedChanges() {
+	e.orgsMu.RLock()
+	defer e.orgsMu.RUnlock()
+	e.missedOn = true
 	for _, t := range e.targets {
 		t.live.mu.Lock()
 		t.live.counting = true
@@ -94,6 +97,8 @@ var missedDesc = prometheus.NewDesc(
 // the new counts. Each change gets nil (merged, or held until the source under way ends),
 // an error wrapping ErrIgnored, or another error for a malformed change.
 func (e *Exporter) Apply(changes []Change) []error {
+	e.orgsMu.RLock()
+	defer e.orgsMu.RUnlock()
 	errs := make([]error, len(changes))
 	touched := map[*Target]map[string]bool{}
 	for i, c := range changes {
@@ -536,6 +541,8 @@ func sameValues(a, b []string) bool {
 
 // collectMissed sends the missed-changes counters of every organization.
 func (e *Exporter) collectMissed(ch chan<- prometheus.Metric) {
+	e.orgsMu.RLock()
+	defer e.orgsMu.RUnlock()
 	for _, org := range e.orgs {
 		t := e.targets[org]
 		t.live.mu.Lock()

@@ -46,6 +46,9 @@ type Config struct {
 	GraphQL *githubv4.Client   // optional: sources that need it fail without it
 	Metrics *githubapi.Metrics // optional: rate-limit figures from response bodies
 	Orgs    []string
+	// Clients, when set, are per-organization clients (one GitHub App installation per
+	// organization) in place of Client and GraphQL.
+	Clients map[string]Clients
 	Filter  RepoFilter
 	SLA     SLA   // nil: DefaultSLA
 	Walks   Walks // zero: daily full walks, a 5m margin
@@ -74,6 +77,11 @@ type Exporter struct {
 	snap  atomic.Pointer[snapshot]
 	ready atomic.Bool
 	runMu sync.Mutex // one Run or RunSource at a time: sources of a Target never overlap
+	// orgsMu guards orgs and targets, which SetOrgs changes between runs (orgs.go).
+	orgsMu sync.RWMutex
+	cfg    Config // what New was given, for the Targets SetOrgs adds
+	// missedOn: the walks count the changes no webhook delivery announced (apply.go).
+	missedOn bool
 }
 
 // snapshot is immutable once stored: a writer copies it, changes the copy and swaps it in.
@@ -98,7 +106,7 @@ type SourceStatus struct {
 
 // New checks cfg and returns an Exporter with an empty snapshot.
 func New(cfg Config) (*Exporter, error) {
-	if cfg.Client == nil {
+	if cfg.Client == nil && len(cfg.Clients) == 0 {
 		return nil, errors.New("no GitHub client")
 	}
 	if len(cfg.Orgs) == 0 {
@@ -114,9 +122,9 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.SLA == nil {
 		cfg.SLA = DefaultSLA
 	}
+	e.cfg = cfg
 	for _, org := range cfg.Orgs {
-		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, now: e.now}
+		e.targets[org] = e.newTarget(org, cfg.Clients[org])
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -155,13 +163,16 @@ func New(cfg Config) (*Exporter, error) {
 func (e *Exporter) Run(ctx context.Context) {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
-	for _, org := range e.orgs {
+	e.eachClient(func(org string) {
 		for _, src := range e.sources {
 			if ctx.Err() != nil {
 				return
 			}
 			e.collect(ctx, org, src)
 		}
+	})
+	if ctx.Err() != nil {
+		return
 	}
 	e.ready.Store(true)
 	if e.state != nil {
@@ -235,6 +246,8 @@ func (e *Exporter) Ready() bool { return e.ready.Load() }
 
 // Status returns what is known of each source of each organization, in configuration order.
 func (e *Exporter) Status() []SourceStatus {
+	e.orgsMu.RLock()
+	defer e.orgsMu.RUnlock()
 	states := e.snap.Load().states
 	var out []SourceStatus
 	for _, org := range e.orgs {

@@ -20,6 +20,7 @@ package githubsim
 
 import (
 	"net/http"
+	"strconv"
 	"slices"
 	"strings"
 	"sync"
@@ -131,6 +132,11 @@ func New(cfg Config) *Server {
 	s.churn = newChurner(g)
 	s.churn.notify = s.queueAlertEvent
 	s.apps = newAppRegistry(cfg)
+	for id, in := range s.apps.installs {
+		if in.limit > 0 {
+			s.limits.setLimit(installationPrefix+strconv.FormatInt(id, 10), in.limit)
+		}
+	}
 	s.analyses = newAnalysisStore(g, s.orgs)
 	s.registerRoutes()
 	return s
