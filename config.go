@@ -67,6 +67,8 @@ type config struct {
 	webhookSecretFile string
 	webhookListen     string // "" serves on the main listener
 	webhookSecret     []byte // read by validate; never logged
+
+	enterprise string // --github.enterprise: walk the enterprise-wide alert listings
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -108,6 +110,7 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	for _, sla := range []struct{ key, def string }{{"critical", "7"}, {"high", "30"}, {"medium", "90"}, {"low", "180"}, {"secret", "7"}} {
 		cfg.slaDays[sla.key] = app.Flag("sla."+sla.key+"-days", "Days an open "+map[bool]string{true: "secret scanning", false: sla.key + " severity"}[sla.key == "secret"]+" alert may stay open before github_alerts_sla_breached counts it; 0: no SLA.").Default(sla.def).Int()
 	}
+	app.Flag("github.enterprise", "Walk the alert listings of this enterprise (its slug) instead of each organization's: one walk covers every organization the token's owner owns or manages, each alert counted under its repository's owner as org (only the --github.org ones, when given). Needs a classic personal access token.").StringVar(&cfg.enterprise)
 	app.Flag("webhook.secret-file", "File holding the secret of the GitHub organization or App webhook; turns on the receiver at POST /webhook/github, which merges alert changes into the records between walks.").StringVar(&cfg.webhookSecretFile)
 	app.Flag("webhook.listen-address", "Serve the webhook receiver on this address only (plain HTTP, e.g. behind a TLS proxy) instead of on the main listener, so that only this port faces GitHub.").StringVar(&cfg.webhookListen)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
@@ -130,7 +133,10 @@ var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 // validate checks the configuration and reads the token. Its errors are one line and
 // never contain the token.
 func (c *config) validate() error {
-	if len(c.orgs) == 0 && !c.discoversInstallations() {
+	if err := c.validateEnterprise(); err != nil {
+		return err
+	}
+	if len(c.orgs) == 0 && !c.discoversInstallations() && c.enterprise == "" {
 		return errors.New("no organization: set --github.org or GITHUB_ORGS")
 	}
 	for _, org := range c.orgs {
@@ -207,6 +213,9 @@ func (c *config) validate() error {
 	}
 	if strings.ContainsAny(c.token, " \t\r\n") {
 		return errors.New("the GitHub token holds white space: check GITHUB_TOKEN or --github.token-file")
+	}
+	if c.enterprise != "" && strings.HasPrefix(c.token, "github_pat_") {
+		return errEnterpriseToken
 	}
 	return nil
 }
@@ -331,4 +340,23 @@ func (c *config) validateWebhook() error {
 // installation of the App is discovered (GET /app/installations) and collected.
 func (c *config) discoversInstallations() bool {
 	return c.appID != 0 && c.appInstallationID == 0
+}
+
+var enterpriseSlug = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
+
+// errEnterpriseToken is GitHub's rule for the enterprise alert listings, in one line.
+var errEnterpriseToken = errors.New("--github.enterprise needs a classic personal access token: GitHub does not serve the enterprise alert listings to GitHub Apps or fine-grained tokens")
+
+// validateEnterprise checks --github.enterprise: a slug, and no GitHub App.
+func (c *config) validateEnterprise() error {
+	if c.enterprise == "" {
+		return nil
+	}
+	if !enterpriseSlug.MatchString(c.enterprise) {
+		return fmt.Errorf("invalid --github.enterprise %q: want the enterprise's slug", c.enterprise)
+	}
+	if c.usesApp() {
+		return errEnterpriseToken
+	}
+	return nil
 }

@@ -191,16 +191,17 @@ func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, lo
 		return nil, nil, err
 	}
 	exporter, err := collector.New(collector.Config{
-		Sources:   cfg.enabledSources(),
-		Client:    gh,
-		GraphQL:   gql,
-		Metrics:   apiMetrics,
-		Filter:    cfg.filter,
-		Orgs:      cfg.orgs,
-		Logger:    logger,
-		SLA:       cfg.sla(),
-		Walks:     collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
-		StatePath: cfg.storagePath,
+		Sources:    cfg.enabledSources(),
+		Client:     gh,
+		GraphQL:    gql,
+		Metrics:    apiMetrics,
+		Filter:     cfg.filter,
+		Orgs:       cfg.orgs,
+		Enterprise: cfg.enterprise,
+		Logger:     logger,
+		SLA:        cfg.sla(),
+		Walks:      collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
+		StatePath:  cfg.storagePath,
 	})
 	return exporter, nil, err
 }

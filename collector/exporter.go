@@ -50,8 +50,12 @@ type Config struct {
 	// organization) in place of Client and GraphQL.
 	Clients map[string]Clients
 	Filter  RepoFilter
-	SLA     SLA   // nil: DefaultSLA
-	Walks   Walks // zero: daily full walks, a 5m margin
+	// Enterprise, when set, walks the enterprise-wide alert listings instead of each
+	// organization's, collecting the organizations their alerts belong to (only Orgs, when
+	// given).
+	Enterprise string
+	SLA        SLA   // nil: DefaultSLA
+	Walks      Walks // zero: daily full walks, a 5m margin
 	// StatePath, when not empty, names the file that keeps the alert records across
 	// restarts: loaded by New, saved after each Run.
 	StatePath string
@@ -82,6 +86,7 @@ type Exporter struct {
 	cfg    Config // what New was given, for the Targets SetOrgs adds
 	// missedOn: the walks count the changes no webhook delivery announced (apply.go).
 	missedOn bool
+	ent      *enterpriseState // Config.Enterprise (enterprise.go)
 }
 
 // snapshot is immutable once stored: a writer copies it, changes the copy and swaps it in.
@@ -109,7 +114,7 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.Client == nil && len(cfg.Clients) == 0 {
 		return nil, errors.New("no GitHub client")
 	}
-	if len(cfg.Orgs) == 0 {
+	if len(cfg.Orgs) == 0 && cfg.Enterprise == "" {
 		return nil, errors.New("no organization to collect")
 	}
 	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
@@ -163,14 +168,11 @@ func New(cfg Config) (*Exporter, error) {
 func (e *Exporter) Run(ctx context.Context) {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
-	e.eachClient(func(org string) {
-		for _, src := range e.sources {
-			if ctx.Err() != nil {
-				return
-			}
-			e.collect(ctx, org, src)
-		}
-	})
+	if e.cfg.Enterprise != "" {
+		e.runEnterprise(ctx)
+	} else {
+		e.eachSource(ctx)
+	}
 	if ctx.Err() != nil {
 		return
 	}
@@ -180,6 +182,18 @@ func (e *Exporter) Run(ctx context.Context) {
 			e.logger.Error("saving the state failed; the next start will walk in full", "err", err)
 		}
 	}
+}
+
+// eachSource collects every source of every organization.
+func (e *Exporter) eachSource(ctx context.Context) {
+	e.eachClient(func(org string) {
+		for _, src := range e.sources {
+			if ctx.Err() != nil {
+				return
+			}
+			e.collect(ctx, org, src)
+		}
+	})
 }
 
 // RunSource collects one source, by name, for every organization: for a source on a

@@ -74,7 +74,7 @@ func (l *alertListing[T]) walk(ctx context.Context, t *Target, old *alertSet, no
 }
 
 func (l *alertListing[T]) path(t *Target, order string) string {
-	return strings.Replace(strings.TrimPrefix(l.endpoint, "/"), "{org}", url.PathEscape(t.Org), 1) + "?" + l.query + "&" + order
+	return strings.NewReplacer("{org}", url.PathEscape(t.Org), "{enterprise}", url.PathEscape(t.Org)).Replace(strings.TrimPrefix(l.endpoint, "/")) + "?" + l.query + "&" + order
 }
 
 const (

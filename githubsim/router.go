@@ -51,6 +51,7 @@ func (s *Server) registerRoutes() {
 	installations := http.MethodGet + " " + s.prefix + "/app/installations"
 	s.mux.HandleFunc(installations, s.listInstallations)
 	s.routes[installations] = "/app/installations"
+	s.registerEnterpriseRoutes()
 	s.registerGraphQL() // POST /graphql (/api/graphql beside Enterprise Server's /api/v3)
 	// Everything else, including other methods on known paths, is a JSON 404
 	// as on GitHub.

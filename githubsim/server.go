@@ -44,6 +44,9 @@ type Config struct {
 	Apps []App
 	// InstallationTokenTTL is how long an installation token lasts; default an hour, as on GitHub.
 	InstallationTokenTTL time.Duration
+	// EnterpriseSlug, when set, makes every organization part of that enterprise and serves
+	// the enterprise-wide alert listings (enterprise_listings.go).
+	EnterpriseSlug string
 }
 
 // OrgSpec describes one simulated organization.
