@@ -168,4 +168,3 @@ func (s *Server) listEnterpriseSecretScanning(c *call) {
 	}
 	c.fail(err)
 }
-
