@@ -55,6 +55,7 @@ type Receiver struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	queue   chan delivery
+	reading chan struct{} // bounds the payloads held in memory before their signature is checked
 	seen    *seenSet
 	metrics *metrics
 }
@@ -84,9 +85,17 @@ func New(o Options) *Receiver {
 	}
 	return &Receiver{
 		secret: o.Secret, applier: o.Applier, logger: o.Logger, now: o.Now,
-		queue: make(chan delivery, o.QueueSize), seen: newSeenSet(o.Remember), metrics: newMetrics(o.Registerer),
+		queue: make(chan delivery, o.QueueSize), reading: make(chan struct{}, maxReading),
+		seen: newSeenSet(o.Remember), metrics: newMetrics(o.Registerer),
 	}
 }
+
+// maxReading bounds the deliveries read at once (up to 25 MB each, unsigned until read);
+// readTimeout bounds how long one may take to arrive.
+const (
+	maxReading  = 8
+	readTimeout = 10 * time.Second
+)
 
 // Result label values of github_exporter_webhook_deliveries_total.
 const (
@@ -103,7 +112,7 @@ const (
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	event := r.Header.Get("X-GitHub-Event")
 	label := eventLabel(event)
-	status, msg, result := rc.serve(r, event)
+	status, msg, result := rc.serve(w, r, event)
 	if result != resultQueued { // counted when merged
 		rc.metrics.deliveries.WithLabelValues(label, result).Inc()
 	}
@@ -113,7 +122,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, msg, status)
 }
 
-func (rc *Receiver) serve(r *http.Request, event string) (int, string, string) {
+func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request, event string) (int, string, string) {
 	if r.Method != http.MethodPost {
 		return http.StatusMethodNotAllowed, "deliveries are POSTed", resultRejected
 	}
@@ -121,7 +130,7 @@ func (rc *Receiver) serve(r *http.Request, event string) (int, string, string) {
 	if !ok {
 		return http.StatusUnsupportedMediaType, "want application/json or application/x-www-form-urlencoded", resultRejected
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxPayload))
+	body, err := rc.read(w, r)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -164,6 +173,20 @@ func (rc *Receiver) serve(r *http.Request, event string) (int, string, string) {
 		rc.seen.remove(id) // a redelivery may be taken later
 		return http.StatusServiceUnavailable, "queue full, the next walk reconciles", resultRejected
 	}
+}
+
+// read reads the body, at most MaxPayload bytes within readTimeout, a few at a time.
+func (rc *Receiver) read(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	select {
+	case rc.reading <- struct{}{}:
+		defer func() { <-rc.reading }()
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	// Not supported by every ResponseWriter (tests' recorders): then the server's own
+	// timeouts apply.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readTimeout))
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayload))
 }
 
 // contentType reports whether a delivery's media type is one GitHub sends, and whether it
