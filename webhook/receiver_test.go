@@ -152,8 +152,8 @@ func TestReceiverDropsDuplicates(t *testing.T) {
 }
 
 // TestConcurrentDeliveries sends the deliveries of 200 changes at once to the receiver in
-// front of a real exporter: every one must be answered within GitHub's ten seconds, and
-// all must be merged. The latencies are logged (go test -v).
+// front of a real exporter that keeps walking: every one must be answered within GitHub's
+// ten seconds, and all must be merged. The latencies are logged (go test -v).
 func TestConcurrentDeliveries(t *testing.T) {
 	const org = "busy-org"
 	sim, exp := simExporter(t, org)
@@ -170,6 +170,15 @@ func TestConcurrentDeliveries(t *testing.T) {
 	if len(deliveries) != 200 {
 		t.Fatalf("%d deliveries for 200 changes", len(deliveries))
 	}
+	// Walks keep running meanwhile: deliveries that come during one are held, then merged.
+	walks, stopWalks := context.WithCancel(context.Background())
+	walking := make(chan struct{})
+	go func() {
+		defer close(walking)
+		for walks.Err() == nil {
+			exp.Run(walks)
+		}
+	}()
 	latencies := make([]time.Duration, len(deliveries))
 	var wg sync.WaitGroup
 	for i, d := range deliveries {
@@ -183,6 +192,8 @@ func TestConcurrentDeliveries(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	stopWalks()
+	<-walking
 	slices.Sort(latencies)
 	t.Logf("200 concurrent deliveries: p50 %s, p99 %s, max %s", latencies[100], latencies[197], latencies[199])
 	if latencies[199] > 10*time.Second {
