@@ -64,34 +64,12 @@ type liveState struct {
 	counting bool
 }
 
-// CountMissedChanges makes the walks count the changes no delivery announced, from the
-// counts saved with the state; the webhook receiver turns it on.
-func (e *Exporter) CountMissedChanges() {
-	e.orgsMu.RLock()
-	defer e.orgsMu.RUnlock()
-	e.missedOn = true
-	for _, t := range e.targets {
-		t.live.mu.Lock()
-		t.live.counting = true
-		t.live.missed = map[string]float64{}
-		for family, set := range t.alerts {
-			t.live.missed[family] = float64(set.Missed)
-		}
-		t.live.mu.Unlock()
-	}
-}
-
 func unixTime(s int64) githubTime {
 	if s == 0 {
 		return githubTime{}
 	}
 	return githubTime{time.Unix(s, 0)}
 }
-
-var missedDesc = prometheus.NewDesc(
-	"github_exporter_webhook_missed_changes_total",
-	"Alert changes a walk found that no webhook delivery had announced, by organization and collector.",
-	[]string{"org", "collector"}, nil)
 
 // Apply merges changes into the records of their organization and family and publishes
 // the new counts. Each change gets nil (merged, or held until the source under way ends),
@@ -342,112 +320,6 @@ func decodeChange(c Change) (f alertFields, hasSeverity bool, err error) {
 	return f, hasSeverity, nil
 }
 
-// mergeRepository applies a repository event: deleted and transferred drop the
-// repository's alerts, renamed relabels them, the others update the inventory.
-func (t *Target) mergeRepository(c Change) error {
-	id, name := c.Repository.ID, c.Repository.Name
-	if id <= 0 || name == "" {
-		return errors.New("the delivery names no repository id and name")
-	}
-	switch c.Action {
-	case "deleted", "transferred":
-		for _, set := range t.alerts {
-			set.dropRepo(id)
-		}
-		t.Repos = t.Repos.without(name)
-	case "renamed":
-		if c.OldName == "" {
-			return errors.New("a renamed repository without its former name")
-		}
-		for _, set := range t.alerts {
-			if err := set.renameRepo(id, name); err != nil {
-				return err
-			}
-		}
-		t.Repos = t.Repos.renamed(c.OldName, name)
-	case "archived", "unarchived", "privatized", "publicized", "edited":
-		t.Repos = t.Repos.updated(c.Repository)
-	default:
-		return fmt.Errorf("%w: repository action %q", ErrIgnored, c.Action)
-	}
-	return nil
-}
-
-func (s *alertSet) dropRepo(id int64) {
-	for k := range s.Records {
-		if k.Repo == id {
-			delete(s.Records, k)
-		}
-	}
-}
-
-// renameRepo gives the records of repository id the label name.
-func (s *alertSet) renameRepo(id int64, name string) error {
-	for k, r := range s.Records {
-		if k.Repo != id {
-			continue
-		}
-		tu := s.Tuples[r.Tuple]
-		values := append([]string{name}, tu.Values[1:]...)
-		i, err := s.tuple(values, tu.Severity)
-		if err != nil {
-			return err
-		}
-		r.Tuple = i
-		s.Records[k] = r
-	}
-	return nil
-}
-
-// without returns the inventory less repository name; nil stays nil.
-func (inv *Inventory) without(name string) *Inventory {
-	if inv == nil {
-		return nil
-	}
-	var repos []Repository
-	for _, n := range inv.names {
-		if n != name {
-			repos = append(repos, inv.repos[n])
-		}
-	}
-	return NewInventory(repos)
-}
-
-func (inv *Inventory) renamed(from, to string) *Inventory {
-	if inv == nil {
-		return nil
-	}
-	repos := make([]Repository, 0, len(inv.names))
-	for _, n := range inv.names {
-		r := inv.repos[n]
-		if n == from {
-			r.Name = to
-		}
-		repos = append(repos, r)
-	}
-	return NewInventory(repos)
-}
-
-func (inv *Inventory) updated(c ChangedRepository) *Inventory {
-	r, ok := inv.Lookup(c.Name)
-	if !ok {
-		return inv
-	}
-	r.Archived, r.Fork = c.Archived, c.Fork
-	if c.Visibility != "" {
-		r.Visibility = c.Visibility
-	}
-	repos := make([]Repository, 0, len(inv.names))
-	for _, n := range inv.names {
-		if n == c.Name {
-			repos = append(repos, r)
-		} else {
-			repos = append(repos, inv.repos[n])
-		}
-	}
-	return NewInventory(repos)
-}
-
 // publish recomputes the series of the given families of t and swaps them into the
 // snapshot. Called with t.live.mu held.
 func (e *Exporter) publish(t *Target, families map[string]bool) {
@@ -473,87 +345,6 @@ func (e *Exporter) publish(t *Target, families map[string]bool) {
 		}
 		st.metrics = metrics
 		e.store(key, st)
-	}
-}
-
-// countMissed counts the records a walk brought that differ from what was known before
-// it: changes that no delivery announced. For a full walk old and walked differ; an
-// incremental walk passes the alerts it read before merging them.
-func (t *Target) countMissed(family string, old *alertSet, walked []alertFields, full *alertSet) {
-	t.live.mu.Lock()
-	counting := t.live.counting
-	t.live.mu.Unlock()
-	if full != nil {
-		full.Missed = old.Missed
-	}
-	if !counting || old.LastFull == 0 {
-		return
-	}
-	n := 0
-	if full != nil {
-		for k, r := range full.Records {
-			if o, ok := old.Records[k]; !ok || !sameRecord(old, o, full, r) {
-				n++
-			}
-		}
-		for k := range old.Records {
-			if _, ok := full.Records[k]; !ok {
-				n++
-			}
-		}
-	}
-	for _, a := range walked {
-		o, ok := old.Records[a.key]
-		if !ok || o.Closed != a.closed.unixSeconds() || !sameValues(old.Tuples[o.Tuple].Values, a.labels) {
-			n++
-		}
-	}
-	if n == 0 {
-		return
-	}
-	t.live.mu.Lock()
-	if t.live.missed == nil {
-		t.live.missed = map[string]float64{}
-	}
-	t.live.missed[family] += float64(n)
-	old.Missed += uint64(n)
-	if full != nil {
-		full.Missed = old.Missed
-	}
-	t.live.mu.Unlock()
-}
-
-func sameRecord(a *alertSet, ra alertRecord, b *alertSet, rb alertRecord) bool {
-	return ra.Closed == rb.Closed && sameValues(a.Tuples[ra.Tuple].Values, b.Tuples[rb.Tuple].Values)
-}
-
-func sameValues(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if cleanLabel(a[i]) != cleanLabel(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// collectMissed sends the missed-changes counters of every organization.
-func (e *Exporter) collectMissed(ch chan<- prometheus.Metric) {
-	e.orgsMu.RLock()
-	defer e.orgsMu.RUnlock()
-	for _, org := range e.orgs {
-		t := e.targets[org]
-		t.live.mu.Lock()
-		if t.live.counting {
-			for family := range alertFamilies {
-				if e.collects(family) {
-					ch <- prometheus.MustNewConstMetric(missedDesc, prometheus.CounterValue, t.live.missed[family], org, family)
-				}
-			}
-		}
-		t.live.mu.Unlock()
 	}
 }
 
