@@ -72,6 +72,13 @@ type config struct {
 
 	command  string         // "serve" or "backfill"
 	backfill backfillConfig // the backfill subcommand's flags (backfill_command.go)
+
+	// The webhook receiver (webhooks.go): on when a secret file is given.
+	webhookSecretFile string
+	webhookListen     string // "" serves on the main listener
+	webhookSecret     []byte // read by validate; never logged
+
+	enterprise string // --github.enterprise: walk the enterprise-wide alert listings
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -92,8 +99,8 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	app.Flag("repositories.skip-archived", "Leave out archived repositories, from every family.").BoolVar(&cfg.skipArchived)
 	app.Flag("repositories.skip-forks", "Leave out forks, from every family.").BoolVar(&cfg.skipForks)
 	app.Flag("collector.schedule", "When collections run: a cron spec such as '*/10 * * * *' or '@every 15m'. One also runs at start-up.").Default("@every 15m").IsSetByUser(&cfg.scheduleSet).StringVar(&cfg.schedule)
-	app.Flag("github.app-id", "Authenticate as a GitHub App installation instead of with a token: the App's id. Needs --github.app-installation-id and --github.app-private-key-file.").Int64Var(&cfg.appID)
-	app.Flag("github.app-installation-id", "Id of the GitHub App's installation on the organization.").Int64Var(&cfg.appInstallationID)
+	app.Flag("github.app-id", "Authenticate as a GitHub App installation instead of with a token: the App's id. Needs --github.app-private-key-file; without --github.app-installation-id every organization the App is installed on is collected (those of --github.org only, when given), each with its own installation token and rate limit.").Int64Var(&cfg.appID)
+	app.Flag("github.app-installation-id", "Id of the GitHub App's installation on the organization; leave out to discover every installation at each run.").Int64Var(&cfg.appInstallationID)
 	app.Flag("github.app-private-key-file", "File holding the GitHub App's private key (PEM), as GitHub hands it out.").StringVar(&cfg.appKeyFile)
 	app.Flag("collector.code-scanning-analyses", "Also collect the time of the newest code scanning analysis per repository and tool: a (conditional) request per repository, on its own schedule.").BoolVar(&cfg.analyses)
 	app.Flag("collector.code-scanning-analyses.schedule", "When the code scanning analyses are collected: a cron spec. One also runs after the first collection.").Default("@every 6h").IsSetByUser(&cfg.analysesScheduleSet).StringVar(&cfg.analysesSchedule)
@@ -117,6 +124,9 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	for _, sla := range []struct{ key, def string }{{"critical", "7"}, {"high", "30"}, {"medium", "90"}, {"low", "180"}, {"secret", "7"}} {
 		cfg.slaDays[sla.key] = app.Flag("sla."+sla.key+"-days", "Days an open "+map[bool]string{true: "secret scanning", false: sla.key + " severity"}[sla.key == "secret"]+" alert may stay open before github_alerts_sla_breached counts it; 0: no SLA.").Default(sla.def).Int()
 	}
+	app.Flag("github.enterprise", "Walk the alert listings of this enterprise (its slug) instead of each organization's: one walk covers every organization the token's owner owns or manages, each alert counted under its repository's owner as org (only the --github.org ones, when given). Needs a classic personal access token.").StringVar(&cfg.enterprise)
+	app.Flag("webhook.secret-file", "File holding the secret of the GitHub organization or App webhook; turns on the receiver at POST /webhook/github, which merges alert changes into the records between walks.").StringVar(&cfg.webhookSecretFile)
+	app.Flag("webhook.listen-address", "Serve the webhook receiver on this address only (plain HTTP, e.g. behind a TLS proxy) instead of on the main listener, so that only this port faces GitHub.").StringVar(&cfg.webhookListen)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
 	app.Flag("demo", "Run against a simulated GitHub organization in this process: no token, no network.").BoolVar(&cfg.demo)
 	app.Flag("collector.dependabot.top-advisories", "How many advisories github_dependabot_top_advisory_open_alerts shows per organization: those with the most open alerts.").Default("10").IntVar(&cfg.topAdvisories)
@@ -142,7 +152,10 @@ var orgName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 // validate checks the configuration and reads the token. Its errors are one line and
 // never contain the token.
 func (c *config) validate() error {
-	if len(c.orgs) == 0 {
+	if err := c.validateEnterprise(); err != nil {
+		return err
+	}
+	if len(c.orgs) == 0 && !c.discoversInstallations() && c.enterprise == "" {
 		return errors.New("no organization: set --github.org or GITHUB_ORGS")
 	}
 	for _, org := range c.orgs {
@@ -205,6 +218,9 @@ func (c *config) validate() error {
 	if _, err := scheduler.Parse(c.analysesSchedule); err != nil {
 		return fmt.Errorf("--collector.code-scanning-analyses.schedule: %w", err)
 	}
+	if err := c.validateWebhook(); err != nil {
+		return err
+	}
 	if c.usesApp() {
 		return c.validateApp()
 	}
@@ -225,6 +241,9 @@ func (c *config) validate() error {
 	}
 	if strings.ContainsAny(c.token, " \t\r\n") {
 		return errors.New("the GitHub token holds white space: check GITHUB_TOKEN or --github.token-file")
+	}
+	if c.enterprise != "" && strings.HasPrefix(c.token, "github_pat_") {
+		return errEnterpriseToken
 	}
 	return nil
 }
@@ -292,14 +311,14 @@ func (c *config) validateApp() error {
 	if c.appID <= 0 {
 		missing = append(missing, "--github.app-id")
 	}
-	if c.appInstallationID <= 0 {
-		missing = append(missing, "--github.app-installation-id")
+	if c.appInstallationID < 0 {
+		missing = append(missing, "a positive --github.app-installation-id")
 	}
 	if c.appKeyFile == "" {
 		missing = append(missing, "--github.app-private-key-file")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("GitHub App authentication needs %s as well: --github.app-id, --github.app-installation-id (positive numbers) and --github.app-private-key-file go together", strings.Join(missing, " and "))
+		return fmt.Errorf("GitHub App authentication needs %s as well: --github.app-id and --github.app-private-key-file go together, with --github.app-installation-id for one installation or without it for all of them", strings.Join(missing, " and "))
 	}
 	if err := githubapi.CheckAppKey(c.appKeyFile); err != nil {
 		return fmt.Errorf("--github.app-private-key-file: %w", err)
@@ -362,4 +381,48 @@ func (c *config) enabledSources() []string {
 		}
 	}
 	return sources
+}
+
+// validateWebhook reads the webhook secret. Its errors name the file, never the secret.
+func (c *config) validateWebhook() error {
+	if c.webhookSecretFile == "" {
+		if c.webhookListen != "" {
+			return errors.New("--webhook.listen-address needs --webhook.secret-file")
+		}
+		return nil
+	}
+	b, err := os.ReadFile(c.webhookSecretFile)
+	if err != nil {
+		return fmt.Errorf("reading --webhook.secret-file: %w", err)
+	}
+	c.webhookSecret = []byte(strings.TrimRight(string(b), "\r\n"))
+	if len(c.webhookSecret) == 0 {
+		return fmt.Errorf("--webhook.secret-file %s is empty: GitHub signs deliveries only with a secret", c.webhookSecretFile)
+	}
+	return nil
+}
+
+// discoversInstallations reports whether the App flags name no installation: then every
+// installation of the App is discovered (GET /app/installations) and collected.
+func (c *config) discoversInstallations() bool {
+	return c.appID != 0 && c.appInstallationID == 0
+}
+
+var enterpriseSlug = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
+
+// errEnterpriseToken is GitHub's rule for the enterprise alert listings, in one line.
+var errEnterpriseToken = errors.New("--github.enterprise needs a classic personal access token: GitHub does not serve the enterprise alert listings to GitHub Apps or fine-grained tokens")
+
+// validateEnterprise checks --github.enterprise: a slug, and no GitHub App.
+func (c *config) validateEnterprise() error {
+	if c.enterprise == "" {
+		return nil
+	}
+	if !enterpriseSlug.MatchString(c.enterprise) {
+		return fmt.Errorf("invalid --github.enterprise %q: want the enterprise's slug", c.enterprise)
+	}
+	if c.usesApp() {
+		return errEnterpriseToken
+	}
+	return nil
 }

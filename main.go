@@ -116,13 +116,17 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
-	exporter, err := newExporter(cfg, reg, logger)
+	exporter, discovery, err := newExporter(ctx, cfg, reg, logger)
 	if err != nil {
 		return err
 	}
 	reg.MustRegister(exporter)
+	job := exporter.Run
+	if discovery != nil {
+		job = discovery.discovering(exporter, exporter.Run)
+	}
 	firstRun := make(chan struct{})
-	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg, cfg.scheduledSources()...)
+	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(job, firstRun), logger, reg, cfg.scheduledSources()...)
 	if err != nil {
 		return err
 	}
@@ -131,7 +135,11 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		return err
 	}
 
-	server := &http.Server{Handler: routes(cfg, reg, exporter), ReadHeaderTimeout: 10 * time.Second}
+	handler, err := withWebhooks(ctx, cfg, reg, exporter, routes(cfg, reg, exporter), logger)
+	if err != nil {
+		return err
+	}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, cfg.web, logger) }()
 	logger.Info("starting", "version", version.Info(), "orgs", strings.Join(cfg.orgs, ","),
@@ -169,15 +177,19 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 }
 
 // newExporter builds the GitHub clients, REST and GraphQL on one pacing and rate-limit
-// transport per token, and the exporter over them.
-func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, error) {
+// transport per token (per installation, when the App's installations are discovered),
+// and the exporter over them.
+func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, *installations, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.ResponseHeaderTimeout = cfg.timeout
+	apiMetrics := githubapi.NewMetrics(reg)
+	if cfg.discoversInstallations() {
+		return newAppExporter(ctx, cfg, base, apiMetrics, logger)
+	}
 	auth, err := authTransport(cfg, base, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	apiMetrics := githubapi.NewMetrics(reg)
 	httpClient := &http.Client{Transport: githubapi.NewTransport(githubapi.TransportOptions{
 		Base:              auth,
 		RequestsPerSecond: cfg.rps,
@@ -193,29 +205,47 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		BaseURL: cfg.apiURL, HTTPClient: httpClient, APIVersion: cfg.apiVersion, UserAgent: userAgent,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gql, err := githubapi.NewGraphQLClient(githubapi.GraphQLOptions{URL: cfg.graphqlURL, HTTPClient: httpClient, UserAgent: userAgent})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return collector.New(collector.Config{
-		Sources:   cfg.enabledSources(),
-		Client:    gh,
-		GraphQL:   gql,
-		Metrics:   apiMetrics,
-		Filter:    cfg.filter,
-		Orgs:      cfg.orgs,
-		Logger:    logger,
-		SLA:       cfg.sla(),
-		Walks:     cfg.walks(),
-		StatePath: cfg.storagePath,
+	c := exporterConfig(cfg, apiMetrics, logger)
+	c.Client, c.GraphQL = gh, gql
+	exporter, err := collector.New(c)
+	return exporter, nil, err
+}
 
-		TopAdvisories: cfg.topAdvisories,
-		MaxWait:       cfg.maxWait,
-
+// exporterConfig is the collector's configuration as the flags give it, without clients.
+func exporterConfig(cfg *config, apiMetrics *githubapi.Metrics, logger *slog.Logger) collector.Config {
+	return collector.Config{
+		Sources: cfg.enabledSources(), Metrics: apiMetrics, Filter: cfg.filter, Orgs: cfg.orgs,
+		Enterprise: cfg.enterprise, Logger: logger, SLA: cfg.sla(), Walks: cfg.walks(),
+		StatePath: cfg.storagePath, TopAdvisories: cfg.topAdvisories, MaxWait: cfg.maxWait,
 		MaxPagesPerWalk: cfg.maxPages,
-	})
+	}
+}
+
+// newAppExporter discovers the GitHub App's installations and builds an exporter of
+// their organizations, each with the clients of its installation.
+func newAppExporter(ctx context.Context, cfg *config, base http.RoundTripper, apiMetrics *githubapi.Metrics, logger *slog.Logger) (*collector.Exporter, *installations, error) {
+	if cfg.tokenIgnored {
+		logger.Warn("authenticating as a GitHub App: the token (GITHUB_TOKEN or --github.token-file) is not used")
+	}
+	discovery, err := newInstallations(cfg, base, apiMetrics, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs, clients, err := discovery.discover(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.Info("collecting the organizations the GitHub App is installed on", "orgs", strings.Join(orgs, ","))
+	c := exporterConfig(cfg, apiMetrics, logger)
+	c.Clients, c.Orgs = clients, orgs
+	exporter, err := collector.New(c)
+	return exporter, discovery, err
 }
 
 func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter) http.Handler {

@@ -2,10 +2,11 @@
 // against the simulated GitHub (2,000 repositories, 300,000 alerts, 50 ms per request)
 // and reports requests and wall time of a first full walk, of an incremental run after 1%
 // of the alerts changed, of a run with nothing changed and of the first run after a
-// restart; peak heap and bytes per tracked alert; and /metrics latency under concurrent
-// scrapes while a collection runs.
+// restart; peak heap and bytes per tracked alert; /metrics latency under concurrent
+// scrapes while a collection runs; and the cost of walking an enterprise's organizations
+// one by one against the enterprise-wide listings.
 //
-//	go run ./benchmark [-repos 2000] [-alerts 300000] [-latency 50ms]
+//	go run ./benchmark [-repos 2000] [-alerts 300000] [-latency 50ms] [-enterprise-orgs 50] [-enterprise-alerts 600]
 //	go run ./benchmark -appauth [-repos 300] [-alerts 30000]
 package main
 
@@ -43,6 +44,8 @@ func main() {
 	latency := flag.Duration("latency", 50*time.Millisecond, "simulated GitHub's latency per request")
 	scrapers := flag.Int("scrapers", 4, "concurrent /metrics scrapers during the first full walk")
 	appAuth := flag.Bool("appauth", false, "instead: the requests counted in a simulated day of runs with token and with GitHub App authentication (appauth.go)")
+	entOrgs := flag.Int("enterprise-orgs", 50, "organizations of the enterprise compared, per organization and through the enterprise listings; 0: no comparison")
+	entAlerts := flag.Int("enterprise-alerts", 600, "alerts per organization of the enterprise compared")
 	flag.Parse()
 	if *appAuth {
 		if err := runAppAuth(*repos, *alerts); err != nil {
@@ -51,7 +54,11 @@ func main() {
 		}
 		return
 	}
-	if err := run(*repos, *alerts, *latency, *scrapers); err != nil {
+	err := run(*repos, *alerts, *latency, *scrapers)
+	if err == nil && *entOrgs > 0 {
+		err = compareEnterprise(*entOrgs, *entAlerts, *latency)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchmark:", err)
 		os.Exit(1)
 	}

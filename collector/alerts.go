@@ -69,8 +69,11 @@ type alert interface {
 
 // repository is the part of GitHub's repository object the listings are counted by.
 type repository struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Owner struct {
+		Login string `json:"login"`
+	} `json:"owner"` // the organization, for the enterprise listings (enterprise.go)
 }
 
 // inRepository is embedded by the alert types of the listings.

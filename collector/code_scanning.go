@@ -94,6 +94,7 @@ func (codeScanning) Collect(ctx context.Context, t *Target) ([]prometheus.Metric
 func collectRepoCodeScanning(ctx context.Context, t *Target, orgErr error) ([]prometheus.Metric, error) {
 	now := t.clock()
 	set := t.alertSet("code_scanning").counted().after(t, now)
+	set.Missed = t.alertSet("code_scanning").Missed
 	err := walkRepoCodeScanning(ctx, t, orgErr, func(a *codeScanningAlert) error {
 		f := a.fields()
 		f.key.Repo = set.repoKey(a.Repository.ID, a.Repository.Name)

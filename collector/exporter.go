@@ -59,9 +59,16 @@ type Config struct {
 	GraphQL *githubv4.Client   // optional: sources that need it fail without it
 	Metrics *githubapi.Metrics // optional: rate-limit figures from response bodies
 	Orgs    []string
+	// Clients, when set, are per-organization clients (one GitHub App installation per
+	// organization) in place of Client and GraphQL.
+	Clients map[string]Clients
 	Filter  RepoFilter
-	SLA     SLA   // nil: DefaultSLA
-	Walks   Walks // zero: daily full walks, a 5m margin
+	// Enterprise, when set, walks the enterprise-wide alert listings instead of each
+	// organization's, collecting the organizations their alerts belong to (only Orgs, when
+	// given).
+	Enterprise string
+	SLA        SLA   // nil: DefaultSLA
+	Walks      Walks // zero: daily full walks, a 5m margin
 	// TopAdvisories is how many advisories github_dependabot_top_advisory_open_alerts
 	// shows per organization; 0: DefaultTopAdvisories.
 	TopAdvisories int
@@ -103,6 +110,12 @@ type Exporter struct {
 	snap  atomic.Pointer[snapshot]
 	ready atomic.Bool
 	runMu sync.Mutex // one Run or RunSource at a time: sources of a Target never overlap
+	// orgsMu guards orgs and targets, which SetOrgs changes between runs (orgs.go).
+	orgsMu sync.RWMutex
+	cfg    Config // what New was given, for the Targets SetOrgs adds
+	// missedOn: the walks count the changes no webhook delivery announced (apply.go).
+	missedOn bool
+	ent      *enterpriseState // Config.Enterprise (enterprise.go)
 }
 
 // snapshot is immutable once stored: a writer copies it, changes the copy and swaps it in.
@@ -131,10 +144,10 @@ type SourceStatus struct {
 
 // New checks cfg and returns an Exporter with an empty snapshot.
 func New(cfg Config) (*Exporter, error) {
-	if cfg.Client == nil {
+	if cfg.Client == nil && len(cfg.Clients) == 0 {
 		return nil, errors.New("no GitHub client")
 	}
-	if len(cfg.Orgs) == 0 {
+	if len(cfg.Orgs) == 0 && cfg.Enterprise == "" {
 		return nil, errors.New("no organization to collect")
 	}
 	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry, maxWait: cfg.MaxWait}
@@ -150,9 +163,9 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.SLA == nil {
 		cfg.SLA = DefaultSLA
 	}
+	e.cfg = cfg
 	for _, org := range cfg.Orgs {
-		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, MaxPages: cfg.MaxPagesPerWalk, Logger: e.logger, now: e.now}
+		e.targets[org] = e.newTarget(org, cfg.Clients[org])
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -191,18 +204,30 @@ func New(cfg Config) (*Exporter, error) {
 func (e *Exporter) Run(ctx context.Context) {
 	e.runMu.Lock()
 	defer e.runMu.Unlock()
-	for _, org := range e.orgs {
+	if e.cfg.Enterprise != "" {
+		e.runEnterprise(ctx)
+	} else {
+		e.eachSource(ctx)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	e.ready.Store(true)
+	if e.state != nil {
+		e.saveState()
+	}
+}
+
+// eachSource collects every source of every organization.
+func (e *Exporter) eachSource(ctx context.Context) {
+	e.eachClient(func(org string) {
 		for _, src := range e.sources {
 			if ctx.Err() != nil {
 				return
 			}
 			e.collect(ctx, org, src)
 		}
-	}
-	e.ready.Store(true)
-	if e.state != nil {
-		e.saveState()
-	}
+	})
 }
 
 // saveState saves the state file and keeps the figures of its health.
@@ -211,7 +236,7 @@ func (e *Exporter) saveState() {
 	last := e.lastSave
 	e.saveMu.Unlock()
 	now := e.now()
-	err := e.save(now)
+	err := e.saveHeld(now)
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
 	if err == nil {
@@ -250,6 +275,8 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	start := e.now()
 	t := e.targets[org]
 	ctx = githubapi.WithMaxPages(githubapi.WithWaitBudget(ctx, e.maxWait), t.pageBudget(0))
+	t.begin()
+	defer e.settle(t)
 	metrics, err := src.Collect(ctx, t)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
@@ -292,6 +319,8 @@ func (e *Exporter) Ready() bool { return e.ready.Load() }
 
 // Status returns what is known of each source of each organization, in configuration order.
 func (e *Exporter) Status() []SourceStatus {
+	e.orgsMu.RLock()
+	defer e.orgsMu.RUnlock()
 	states := e.snap.Load().states
 	var out []SourceStatus
 	for _, org := range e.orgs {
@@ -321,7 +350,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc} {
+	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc, missedDesc} {
 		ch <- d
 	}
 	if e.state != nil {
@@ -354,6 +383,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(lastSaveDesc, prometheus.GaugeValue, float64(last.UnixNano())/1e9)
 		}
 	}
+	e.collectMissed(ch)
 }
 
 func boolInt(b bool) int {

@@ -96,6 +96,9 @@ func (l *alertListing[T]) update(ctx context.Context, t *Target) (*alertSet, err
 	if err := t.followRepositories(set); err != nil {
 		return nil, err
 	}
+	if set != old {
+		t.countMissed(l.spec.name, old, nil, set)
+	}
 	set.merge = mergeContext{} // lets the replaced records go
 	t.alerts[l.recordsKey()] = set
 	return set, nil
@@ -165,7 +168,7 @@ func (l *alertListing[T]) markUnsorted(t *Target) {
 }
 
 func (l *alertListing[T]) path(t *Target, order string) string {
-	return strings.Replace(strings.TrimPrefix(l.endpoint, "/"), "{org}", url.PathEscape(t.Org), 1) + "?" + l.query + "&" + order
+	return strings.NewReplacer("{org}", url.PathEscape(t.Org), "{enterprise}", url.PathEscape(t.Org)).Replace(strings.TrimPrefix(l.endpoint, "/")) + "?" + l.query + "&" + order
 }
 
 const (
@@ -268,6 +271,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	if err != nil {
 		return err
 	}
+	t.countMissed(l.spec.name, set, changed, nil)
 	if err := set.putAll(changed); err != nil {
 		return err
 	}

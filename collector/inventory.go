@@ -66,6 +66,11 @@ func (inventory) Collect(ctx context.Context, t *Target) ([]prometheus.Metric, e
 		return nil, fmt.Errorf("listing repositories of %s: %w", t.Org, err)
 	}
 	t.setInventory(NewInventory(repos))
+	return inventoryMetrics(t)
+}
+
+// inventoryMetrics returns the info series of the kept repositories of t's inventory.
+func inventoryMetrics(t *Target) ([]prometheus.Metric, error) {
 	var out []prometheus.Metric
 	for _, name := range t.Repos.Names() {
 		if !t.Keep(name) {

@@ -100,6 +100,8 @@ type alertSet struct {
 	// Bypasses holds, per alert ever seen with push protection bypassed, when it was
 	// bypassed: the bypass counter, carried from walk to walk so that it never decreases.
 	Bypasses map[alertKey]int64
+	// Missed counts the changes walks found that no webhook delivery announced (apply.go).
+	Missed uint64
 
 	tupleIndex  map[string]uint32
 	detailIndex map[alertDetail]uint32

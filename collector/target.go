@@ -44,6 +44,7 @@ type Target struct {
 	bodies        map[string]map[string]cachedBody // per small listing path: its pages' last answers
 	// analyses keeps, per repository, the last answer of the code scanning analyses.
 	analyses map[string]analysisCache
+	live     liveState // webhook changes between and during collections (apply.go)
 }
 
 // firstWalkPages bounds a walk of a listing whose length is not known yet (no full walk

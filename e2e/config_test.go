@@ -46,7 +46,7 @@ func TestBadConfigurationExits(t *testing.T) {
 		{"bad GraphQL URL", withToken, []string{"--github.org=acme", "--github.graphql-url=ghe.example.com/api/graphql"}, "invalid --github.graphql-url"},
 		{"App key file missing", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + filepath.Join(dir, "nope.pem")}, "reading the GitHub App private key"},
 		{"App key unparsable", nil, []string{"--github.org=acme", "--github.app-id=1", "--github.app-installation-id=2", "--github.app-private-key-file=" + badWebConfig}, "not a PEM-encoded RSA private key"},
-		{"App id without installation id", withToken, []string{"--github.org=acme", "--github.app-id=1", "--github.app-private-key-file=" + badWebConfig}, "needs --github.app-installation-id"},
+		{"App id without key file", withToken, []string{"--github.org=acme", "--github.app-id=1"}, "needs --github.app-private-key-file"},
 		{"no top advisories", withToken, []string{"--github.org=acme", "--collector.dependabot.top-advisories=0"}, "--collector.dependabot.top-advisories must be at least 1"},
 		{"backfill without output", withToken, []string{"--github.org=acme", "backfill"}, "required flag(s) '--output' not provided"},
 		{"backfill step", withToken, []string{"--github.org=acme", "backfill", "--output=" + filepath.Join(dir, "h.om"), "--step=2h"}, "--step must be 1h or 24h"},

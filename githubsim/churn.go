@@ -16,6 +16,15 @@ type churner struct {
 	rng      *rand.Rand
 	quietRng *rand.Rand              // reclassify.go
 	events   map[string][]AlertEvent // by lower-case login (events.go)
+	// notify is told of each change: the organization, the record and the webhook
+	// action that announces it (webhooks.go).
+	notify func(o *org, record any, action string)
+}
+
+func (ch *churner) emit(o *org, record any, action string) {
+	if ch.notify != nil {
+		ch.notify(o, record, action)
+	}
 }
 
 func newChurner(g *generator) *churner {
@@ -98,6 +107,7 @@ func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
 			a.fix(now)
 			ch.log(o, csEvent(a, "fixed"))
 			st.invalidate()
+			ch.emit(o, a, "fixed")
 			return
 		}
 	case changeDismiss:
@@ -105,6 +115,7 @@ func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
 			a.dismiss(now, pickOne(rng, csDismissReasons))
 			ch.log(o, csEvent(a, "dismissed"))
 			st.invalidate()
+			ch.emit(o, a, "closed_by_user")
 			return
 		}
 	case changeReopen:
@@ -113,13 +124,15 @@ func (ch *churner) codeScanning(o *org, kind change, now time.Time) {
 			a.reopen(now)
 			ch.log(o, csEvent(a, action))
 			st.invalidate()
+			ch.emit(o, a, "reopened_by_user")
 			return
 		}
 	}
-	if i := o.pickRepo(rng, famCodeScanning); i >= 0 {
+	if i := o.pickRepo(rng, famCodeScanning); i >= 0 && !o.repos[i].gone {
 		a := newCodeScanning(rng, o.repos[i], now)
 		st.add(&a)
 		ch.log(o, csEvent(&a, "created"))
+		ch.emit(o, &a, "created")
 	}
 }
 
@@ -131,18 +144,22 @@ func (ch *churner) dependabot(o *org, kind change, now time.Time) {
 			a.fix(now)
 			ch.log(o, depEvent(a, "fixed"))
 			st.invalidate()
+			ch.emit(o, a, "fixed")
 			return
 		}
 	case changeDismiss:
 		if a := find(rng, st.all, (*depRecord).isOpen); a != nil {
+			action := "dismissed"
 			if rng.Float64() < 0.3 {
 				a.autoDismiss(now)
 				ch.log(o, depEvent(a, "auto_dismissed"))
+				action = "auto_dismissed"
 			} else {
 				a.dismiss(now, pickOne(rng, depDismissReasons))
 				ch.log(o, depEvent(a, "dismissed"))
 			}
 			st.invalidate()
+			ch.emit(o, a, action)
 			return
 		}
 	case changeReopen:
@@ -151,17 +168,20 @@ func (ch *churner) dependabot(o *org, kind change, now time.Time) {
 			a.reopen(now)
 			ch.log(o, depEvent(a, action))
 			st.invalidate()
+			ch.emit(o, a, action)
 			return
 		}
 	}
-	if i := o.pickRepo(rng, famDependabot); i >= 0 {
+	if i := o.pickRepo(rng, famDependabot); i >= 0 && !o.repos[i].gone {
 		a := ch.gen.newDependabot(rng, o.repos[i], now)
 		st.add(&a)
 		ch.log(o, depEvent(&a, "created"))
+		ch.emit(o, &a, "created")
 		// GitHub's preset rule dismisses low-impact development dependencies at creation.
 		if a.Scope == "development" && rng.Float64() < 0.5 {
 			a.autoDismiss(now)
 			ch.log(o, depEvent(&a, "auto_dismissed"))
+			ch.emit(o, &a, "auto_dismissed")
 		}
 	}
 }
@@ -178,6 +198,7 @@ func (ch *churner) secretScanning(o *org, kind change, now time.Time) {
 			a.resolve(now, resolution)
 			ch.log(o, ssEvent(a, "resolved"))
 			st.invalidate()
+			ch.emit(o, a, "resolved")
 			return
 		}
 	case changeReopen:
@@ -185,13 +206,15 @@ func (ch *churner) secretScanning(o *org, kind change, now time.Time) {
 			a.reopen(now)
 			ch.log(o, ssEvent(a, "reopened"))
 			st.invalidate()
+			ch.emit(o, a, "reopened")
 			return
 		}
 	}
-	if i := o.pickRepo(rng, famSecretScanning); i >= 0 {
+	if i := o.pickRepo(rng, famSecretScanning); i >= 0 && !o.repos[i].gone {
 		a := newSecretScanning(rng, o.repos[i], now)
 		st.add(&a)
 		ch.log(o, ssEvent(&a, "created"))
+		ch.emit(o, &a, "created")
 	}
 }
 

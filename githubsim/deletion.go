@@ -44,11 +44,19 @@ func (s *Server) DeleteRepository(org, repo string) bool {
 	if i < 0 {
 		return false
 	}
+	s.removeRepo(o, i, "deleted")
+	return true
+}
+
+// removeRepo takes o.repos[i] away (deleted, or transferred to another owner) and queues
+// the repository delivery that says so. Callers hold s.mu.
+func (s *Server) removeRepo(o *org, i int, action string) {
+	payload := s.hookPayload(s.hookCall(o), o, o.repos[i], action)
 	o.dropAlerts(o.repos[i].name)
 	gone := *o.repos[i]
 	gone.gone = true
 	s.replaceRepo(o, i, &gone)
-	return true
+	s.queue("repository", payload)
 }
 
 // TransferRepository transfers a repository of org to an owner this server does not
@@ -57,7 +65,15 @@ func (s *Server) TransferRepository(org, repo, newOwner string) bool {
 	if s.byLogin[strings.ToLower(newOwner)] != nil {
 		panic("githubsim: transfers between simulated organizations are not modelled")
 	}
-	return s.DeleteRepository(org, repo)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.byLogin[strings.ToLower(org)]
+	i := o.repoIndex(repo)
+	if i < 0 {
+		return false
+	}
+	s.removeRepo(o, i, "transferred")
+	return true
 }
 
 // RenameRepository renames a repository of org. Its alerts keep their numbers and
@@ -71,9 +87,13 @@ func (s *Server) RenameRepository(org, repo, newName string) bool {
 	if i < 0 || newName == "" || o.repoIndex(newName) >= 0 {
 		return false
 	}
+	from := o.repos[i].name
 	renamed := *o.repos[i]
 	renamed.name = newName
 	s.replaceRepo(o, i, &renamed)
+	payload := s.hookPayload(s.hookCall(o), o, o.repos[i], "renamed")
+	payload["changes"] = map[string]any{"repository": map[string]any{"name": map[string]any{"from": from}}}
+	s.queue("repository", payload)
 	return true
 }
 

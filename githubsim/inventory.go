@@ -3,6 +3,7 @@ package githubsim
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -77,7 +78,7 @@ func (s *Server) inventory(o *org) []Repository {
 			Fork:     perm[i] >= archived && perm[i] < archived+forks,
 		})
 	}
-	return out
+	return slices.DeleteFunc(out, func(r Repository) bool { return r.Name == "" })
 }
 
 // primaryLanguage is the language the i-th repository's alerts are drawn for, or ""

@@ -18,6 +18,7 @@ type rateLimiter struct {
 	mu      sync.Mutex
 	limit   int
 	buckets map[string]*bucket
+	limits  map[string]int // principals with a limit of their own (App installations)
 }
 
 type bucket struct {
@@ -32,13 +33,31 @@ type rateState struct {
 }
 
 func newRateLimiter(limit int) *rateLimiter {
-	return &rateLimiter{limit: limit, buckets: map[string]*bucket{}}
+	return &rateLimiter{limit: limit, buckets: map[string]*bucket{}, limits: map[string]int{}}
+}
+
+// setLimit gives a principal a limit of its own.
+func (l *rateLimiter) setLimit(principal string, limit int) {
+	l.mu.Lock()
+	l.limits[principal] = limit
+	l.mu.Unlock()
+}
+
+// exhaust spends a principal's whole budget until resetIn from now.
+func (l *rateLimiter) exhaust(principal string, now time.Time, resetIn time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, limit := l.bucket(principal, now)
+	l.buckets[principal] = &bucket{used: limit, reset: now.Add(resetIn).Truncate(time.Second)}
 }
 
 func (l *rateLimiter) bucket(token string, now time.Time) (*bucket, int) {
 	limit := l.limit
 	if token == "" {
 		limit = anonymousLimit
+	}
+	if own, ok := l.limits[token]; ok {
+		limit = own
 	}
 	b := l.buckets[token]
 	if b == nil || !now.Before(b.reset) {

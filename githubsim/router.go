@@ -48,6 +48,10 @@ func (s *Server) registerRoutes() {
 	appTokens := http.MethodPost + " " + s.prefix + "/app/installations/{installation_id}/access_tokens"
 	s.mux.HandleFunc(appTokens, s.createInstallationToken)
 	s.routes[appTokens] = "/app/installations/{installation_id}/access_tokens"
+	installations := http.MethodGet + " " + s.prefix + "/app/installations"
+	s.mux.HandleFunc(installations, s.listInstallations)
+	s.routes[installations] = "/app/installations"
+	s.registerEnterpriseRoutes()
 	s.registerGraphQL() // POST /graphql (/api/graphql beside Enterprise Server's /api/v3)
 	rateLimit := http.MethodGet + " " + s.prefix + "/rate_limit"
 	s.mux.HandleFunc(rateLimit, s.getRateLimit)

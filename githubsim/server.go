@@ -21,6 +21,7 @@ package githubsim
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,6 +52,9 @@ type Config struct {
 	// become visible out of order), which is what the exporter's incremental margin is
 	// for. 0: every change shows at once.
 	ListingLag time.Duration
+	// EnterpriseSlug, when set, makes every organization part of that enterprise and serves
+	// the enterprise-wide alert listings (enterprise_listings.go).
+	EnterpriseSlug string
 }
 
 // OrgSpec describes one simulated organization.
@@ -104,6 +108,7 @@ type Server struct {
 	apps          *appRegistry   // apps.go
 	analyses      *analysisStore // code scanning analyses (analyses.go), guarded by mu
 	revoked       revokedTokens  // tokens.go
+	hooks         webhookQueue   // webhook deliveries of the changes (webhooks.go)
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -143,7 +148,13 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.churn = newChurner(g)
+	s.churn.notify = s.queueAlertEvent
 	s.apps = newAppRegistry(cfg)
+	for id, in := range s.apps.installs {
+		if in.limit > 0 {
+			s.limits.setLimit(installationPrefix+strconv.FormatInt(id, 10), in.limit)
+		}
+	}
 	s.analyses = newAnalysisStore(g, s.orgs)
 	s.registerRoutes()
 	return s
