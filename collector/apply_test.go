@@ -113,11 +113,11 @@ func TestApply(t *testing.T) {
 		name: "secret scanning resolved: webhook alerts carry no state",
 		changes: []Change{{Org: "acme", Family: "secret_scanning", Action: "resolved", Repository: web,
 			Alert: json.RawMessage(`{"number":3,"resolution":"revoked","resolved_at":"2026-11-22T00:00:00Z","secret_type":"github_pat","validity":"inactive","created_at":"2026-11-01T00:00:00Z","updated_at":"2026-11-22T00:00:00Z"}`)}},
-		family: "github_secret_scanning_alerts", want: "repository=web,resolution=revoked,secret_type=github_pat,state=resolved,validity=inactive 1", wantErr: []string{""},
+		family: "github_secret_scanning_alerts", want: "kind=default,repository=web,resolution=revoked,secret_type=github_pat,state=resolved,validity=inactive 1", wantErr: []string{""},
 	}, {
 		name:    "repository renamed relabels its alerts",
 		changes: []Change{{Org: "acme", Action: "renamed", OldName: "web", Repository: ChangedRepository{ID: 7, Name: "site"}}},
-		family:  "github_secret_scanning_alerts", want: "repository=site,resolution=,secret_type=github_pat,state=open,validity=active 1", wantErr: []string{""},
+		family:  "github_secret_scanning_alerts", want: "kind=default,repository=site,resolution=,secret_type=github_pat,state=open,validity=active 1", wantErr: []string{""},
 	}, {
 		name:    "repository deleted drops its alerts",
 		changes: []Change{{Org: "ACME", Action: "deleted", Repository: web}},
@@ -167,12 +167,12 @@ func TestApplyWhileWalking(t *testing.T) {
 	if errs[0] != nil {
 		t.Fatal(errs[0])
 	}
-	open := "repository=web,resolution=,secret_type=github_pat,state=open,validity=active 1"
+	open := "kind=default,repository=web,resolution=,secret_type=github_pat,state=open,validity=active 1"
 	if got := appliedSeries(t, e, "github_secret_scanning_alerts"); got != open {
 		t.Errorf("merged while a source runs:\n%s", got)
 	}
 	e.settle(tg)
-	if got, want := appliedSeries(t, e, "github_secret_scanning_alerts"), "repository=web,resolution=false_positive,secret_type=github_pat,state=resolved,validity=active 1"; got != want {
+	if got, want := appliedSeries(t, e, "github_secret_scanning_alerts"), "kind=default,repository=web,resolution=false_positive,secret_type=github_pat,state=resolved,validity=active 1"; got != want {
 		t.Errorf("after the source ended:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -167,9 +167,11 @@ func TestConcurrentDeliveries(t *testing.T) {
 	sim.DeliverWebhooks(srv.URL+Path, []byte(testSecret))
 	sim.Step(200)
 	deliveries := sim.TakeWebhooks()
-	if len(deliveries) != 200 {
+	// A Dependabot alert that GitHub's preset rule dismisses at creation is two deliveries.
+	if len(deliveries) < 200 {
 		t.Fatalf("%d deliveries for 200 changes", len(deliveries))
 	}
+	n := len(deliveries)
 	// Walks keep running meanwhile: deliveries that come during one are held, then merged.
 	walks, stopWalks := context.WithCancel(context.Background())
 	walking := make(chan struct{})
@@ -195,7 +197,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 	stopWalks()
 	<-walking
 	slices.Sort(latencies)
-	t.Logf("200 concurrent deliveries: p50 %s, p99 %s, max %s", latencies[100], latencies[197], latencies[199])
+	t.Logf("%d concurrent deliveries: p50 %s, p99 %s, max %s", n, latencies[n/2], latencies[n*99/100], latencies[n-1])
 	if latencies[199] > 10*time.Second {
 		t.Errorf("slowest answer %s, beyond GitHub's 10 s budget", latencies[199])
 	}
@@ -207,11 +209,11 @@ func TestConcurrentDeliveries(t *testing.T) {
 			testutil.ToFloat64(rc.metrics.deliveries.WithLabelValues("secret_scanning_alert", "ignored")) +
 			testutil.ToFloat64(rc.metrics.deliveries.WithLabelValues("code_scanning_alert", "ignored"))
 	}
-	for deadline := time.Now().Add(time.Minute); merged() < 200 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(time.Minute); merged() < float64(n) && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := merged(); n != 200 {
-		t.Errorf("%v of 200 deliveries merged", n)
+	if got := merged(); got != float64(n) {
+		t.Errorf("%v of %d deliveries merged", got, n)
 	}
 }
 
