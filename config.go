@@ -62,6 +62,8 @@ type config struct {
 	analyses                 bool // the code scanning analyses on their own schedule
 	analysesSchedule         string
 	analysesScheduleSet      bool
+
+	scale scaleConfig // serving, cardinality, memory and sharding (scale.go)
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -105,6 +107,7 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	}
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
 	app.Flag("demo", "Run against a simulated GitHub organization in this process: no token, no network.").BoolVar(&cfg.demo)
+	addScaleFlags(app, &cfg.scale)
 	cfg.web = kingpinflag.AddFlags(app, ":9816")
 	promslogflag.AddFlags(app, cfg.log)
 	if _, err := app.Parse(args); err != nil {
@@ -131,6 +134,11 @@ func (c *config) validate() error {
 			return fmt.Errorf("invalid organization name %q", org)
 		}
 	}
+	orgs, err := c.scale.validate(c.orgs)
+	if err != nil {
+		return err
+	}
+	c.orgs = orgs
 	u, err := url.Parse(c.apiURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return fmt.Errorf("invalid --github.api-url %q: want an http(s) URL such as https://api.github.com/ or https://HOST/api/v3/", redactURL(c.apiURL))

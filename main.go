@@ -26,6 +26,7 @@ import (
 
 	"github.com/github-security-exporter/github-security-exporter/collector"
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
+	"github.com/github-security-exporter/github-security-exporter/metricstore"
 	"github.com/github-security-exporter/github-security-exporter/overview"
 	"github.com/github-security-exporter/github-security-exporter/scheduler"
 )
@@ -91,17 +92,19 @@ func closeAfterFirst(job func(context.Context), first chan<- struct{}) func(cont
 }
 
 func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		versioncollector.NewCollector("github_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	exporter, err := newExporter(cfg, reg, logger)
+	cfg.scale.apply(cfg.orgs, logger)
+	// reg: the exporter's own families (build, API usage, health); self: the process's,
+	// which --web.disable-exporter-metrics leaves out. The alert data is pre-rendered.
+	reg, self := prometheus.NewRegistry(), prometheus.NewRegistry()
+	reg.MustRegister(versioncollector.NewCollector("github_exporter"))
+	self.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	counts := overview.NewCounts()
+	store := metricstore.New(counts.Observe)
+	exporter, err := newExporter(cfg, reg, logger, store)
 	if err != nil {
 		return err
 	}
-	reg.MustRegister(exporter)
+	reg.MustRegister(exporter.Health())
 	firstRun := make(chan struct{})
 	sched, err := scheduler.New(cfg.schedule, closeAfterFirst(exporter.Run, firstRun), logger, reg)
 	if err != nil {
@@ -112,7 +115,7 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		return err
 	}
 
-	server := &http.Server{Handler: routes(cfg, reg, exporter), ReadHeaderTimeout: 10 * time.Second}
+	server := &http.Server{Handler: routes(cfg, metricsHandler(cfg, store, reg, self, logger), exporter, counts), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, cfg.web, logger) }()
 	logger.Info("starting", "version", version.Info(), "orgs", strings.Join(cfg.orgs, ","),
@@ -151,7 +154,7 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 
 // newExporter builds the GitHub clients, REST and GraphQL on one pacing and rate-limit
 // transport per token, and the exporter over them.
-func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, error) {
+func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger, sink collector.Sink) (*collector.Exporter, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.ResponseHeaderTimeout = cfg.timeout
 	auth, err := authTransport(cfg, base, logger)
@@ -159,14 +162,15 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		return nil, err
 	}
 	apiMetrics := githubapi.NewMetrics(reg)
-	httpClient := &http.Client{Transport: githubapi.NewTransport(githubapi.TransportOptions{
+	transport := githubapi.NewTransport(githubapi.TransportOptions{
 		Base:              auth,
 		RequestsPerSecond: cfg.rps,
 		Reserve:           cfg.reserve,
 		MaxRetries:        cfg.maxRetries,
 		Metrics:           apiMetrics,
 		Logger:            logger,
-	})}
+	})
+	httpClient := &http.Client{Transport: transport}
 	userAgent := name + "/" + version.Version
 	gh, err := githubapi.NewClient(githubapi.ClientOptions{
 		BaseURL: cfg.apiURL, HTTPClient: httpClient, APIVersion: cfg.apiVersion, UserAgent: userAgent,
@@ -189,12 +193,29 @@ func newExporter(cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*
 		SLA:       cfg.sla(),
 		Walks:     collector.Walks{FullEvery: cfg.fullWalk, Margin: cfg.margin},
 		StatePath: cfg.storagePath,
+		Series:    cfg.scale.series,
+		Sink:      sink,
+		Budget:    transport.Budget,
 	})
 }
 
-func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter) http.Handler {
+// metricsHandler serves the registries' families and the pre-rendered alert data,
+// instrumented and bounded as node_exporter's /metrics is.
+func metricsHandler(cfg *config, store *metricstore.Store, reg, self *prometheus.Registry, logger *slog.Logger) http.Handler {
+	var gatherer prometheus.Gatherer = prometheus.Gatherers{reg, self}
+	if cfg.scale.disableExporterMetrics {
+		gatherer = reg
+	}
+	h := metricstore.Handler(store, gatherer, metricstore.HandlerOpts{MaxRequestsInFlight: cfg.scale.maxRequests, Logger: logger})
+	if cfg.scale.disableExporterMetrics {
+		return h
+	}
+	return promhttp.InstrumentMetricHandler(self, h)
+}
+
+func routes(cfg *config, metrics http.Handler, exporter *collector.Exporter, counts *overview.Counts) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(cfg.metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle(cfg.metricsPath, metrics)
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
 		if !exporter.Ready() {
@@ -203,8 +224,8 @@ func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter)
 		}
 		fmt.Fprintln(w, "OK")
 	})
-	mux.Handle("/", overview.New(reg, exporter.Status, overview.Options{
-		Name: name, Version: version.Version, MetricsPath: cfg.metricsPath,
+	mux.Handle("/", overview.New(nil, exporter.Status, overview.Options{
+		Name: name, Version: version.Version, MetricsPath: cfg.metricsPath, Counts: counts,
 		Links: []overview.Link{{Text: "Ready", Address: "/-/ready"}, {Text: "Healthy", Address: "/-/healthy"}},
 	}))
 	return mux

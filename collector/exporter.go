@@ -57,6 +57,14 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now is a test hook; default time.Now.
 	Now func() time.Time
+	// Series shapes what the sources' series become (serving.go); zero: all of them.
+	Series SeriesOptions
+	// Sink, when not nil, is given the series of each organization's source whenever they
+	// change: the pre-rendered exposition (package metricstore). Register Health with the
+	// registry then, not the Exporter, so that no family is served twice.
+	Sink Sink
+	// Budget, when not nil, tells the rate-limit budget the walks' ETA counts with.
+	Budget func(resource string) githubapi.Budget
 }
 
 // Exporter collects the sources of every organization when Run is called and serves the
@@ -69,6 +77,9 @@ type Exporter struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	state   *store.File
+	series  SeriesOptions
+	sink    Sink
+	walks   *progress
 
 	mu    sync.Mutex // serialises writers of snap
 	snap  atomic.Pointer[snapshot]
@@ -93,6 +104,8 @@ type SourceStatus struct {
 	Duration       time.Duration
 	Failures       int
 	LastError      string
+	SeriesDropped  int                 // series left out by the last collection (SeriesOptions.MaxSeries)
+	Walk           Walk                // the walk under way, if any
 	metrics        []prometheus.Metric // from the last successful collection
 }
 
@@ -101,22 +114,21 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.Client == nil {
 		return nil, errors.New("no GitHub client")
 	}
-	if len(cfg.Orgs) == 0 {
-		return nil, errors.New("no organization to collect")
-	}
-	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry}
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry,
+		series: cfg.Series, sink: cfg.Sink}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.walks = newProgress(e.now, cfg.Budget, e.logger)
 	if cfg.SLA == nil {
 		cfg.SLA = DefaultSLA
 	}
 	for _, org := range cfg.Orgs {
 		e.targets[org] = &Target{Org: org, REST: cfg.Client, GraphQL: cfg.GraphQL, Metrics: cfg.Metrics,
-			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, now: e.now}
+			Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, Series: cfg.Series, now: e.now}
 	}
 	names := cfg.Sources
 	if len(names) == 0 {
@@ -192,19 +204,24 @@ func (e *Exporter) RunSource(ctx context.Context, name string) {
 
 func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	start := e.now()
-	metrics, err := src.Collect(ctx, e.targets[org])
+	key := stateKey{org, src.Name()}
+	metrics, err := src.Collect(e.walks.start(ctx, org, src.Name()), e.targets[org])
+	e.walks.finish(org, src.Name(), err == nil)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
 	}
-	key := stateKey{org, src.Name()}
 	st := e.snap.Load().states[key]
 	st.Org, st.Collector, st.Ran = org, src.Name(), true
 	st.Duration = e.now().Sub(start)
 	log := e.logger.With("org", org, "collector", src.Name(), "duration", st.Duration.Round(time.Millisecond))
 	switch {
 	case err == nil:
+		metrics, st.SeriesDropped = e.series.shape(metrics)
 		st.Success, st.Available, st.LastSuccess, st.LastError, st.metrics = true, true, e.now(), "", metrics
 		log.Info("collection finished", "series", len(metrics))
+		if st.SeriesDropped > 0 {
+			log.Warn("series cap reached: series left out", "cap", e.series.MaxSeries, "dropped", st.SeriesDropped)
+		}
 	case githubapi.IsNotAvailable(err):
 		st.Success, st.Available, st.LastError, st.metrics = false, false, err.Error(), nil
 		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", err)
@@ -214,6 +231,19 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 		log.Error("collection failed, keeping the last good counts", "err", err)
 	}
 	e.store(key, st)
+	if st.Success || !st.Available {
+		e.publish(key, st.metrics)
+	}
+}
+
+// publish hands the series of an organization's source to the sink.
+func (e *Exporter) publish(key stateKey, metrics []prometheus.Metric) {
+	if e.sink == nil {
+		return
+	}
+	if err := e.sink.Update(key.org+"/"+key.source, metrics); err != nil {
+		e.logger.Error("rendering the exposition failed; serving the previous one", "org", key.org, "collector", key.source, "err", err)
+	}
 }
 
 func (e *Exporter) store(key stateKey, st SourceStatus) {
@@ -237,8 +267,10 @@ func (e *Exporter) Status() []SourceStatus {
 	var out []SourceStatus
 	for _, org := range e.orgs {
 		for _, src := range e.all {
-			if st, ok := states[stateKey{org, src.Name()}]; ok {
-				st.metrics = nil
+			st, ok := states[stateKey{org, src.Name()}]
+			st.Walk = e.walks.walk(org, src.Name())
+			if ok || st.Walk.Running {
+				st.Org, st.Collector, st.metrics = org, src.Name(), nil
 				out = append(out, st)
 			}
 		}
@@ -262,9 +294,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc} {
-		ch <- d
-	}
+	health{e}.Describe(ch)
 }
 
 // Collect implements prometheus.Collector: it sends the current snapshot and nothing else.
@@ -273,6 +303,26 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		for _, m := range st.metrics {
 			ch <- m
 		}
+	}
+	health{e}.Collect(ch)
+}
+
+// Health returns the collector of the exporter's own health series alone (collections,
+// series dropped, walks under way), for a registry whose alert-derived series come
+// from the Sink.
+func (e *Exporter) Health() prometheus.Collector { return health{e} }
+
+type health struct{ e *Exporter }
+
+func (h health) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc, droppedDesc} {
+		ch <- d
+	}
+	h.e.walks.Describe(ch)
+}
+
+func (h health) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range h.e.snap.Load().states {
 		labels := []string{st.Org, st.Collector}
 		ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, boolValue(st.Success), labels...)
 		ch <- prometheus.MustNewConstMetric(availableDesc, prometheus.GaugeValue, boolValue(st.Available), labels...)
@@ -281,7 +331,11 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if !st.LastSuccess.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
 		}
+		if h.e.series.MaxSeries > 0 {
+			ch <- prometheus.MustNewConstMetric(droppedDesc, prometheus.GaugeValue, float64(st.SeriesDropped), labels...)
+		}
 	}
+	h.e.walks.Collect(ch)
 }
 
 func boolInt(b bool) int {

@@ -86,7 +86,9 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 	set := newAlertSet()
 	set.RepoNames = old.RepoNames
 	set.HighWater = old.HighWater
+	fullWalk(ctx)
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]
 			return githubapi.ErrStop
@@ -104,6 +106,7 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 		return nil, err
 	}
 	err = t.REST.WalkPages(ctx, l.endpoint, l.path(t, createdFirst), old.validator, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		if p.NotModified {
 			cached := old.Pages[p.URL]
 			set.Pages[p.URL] = cached
@@ -133,6 +136,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	var changed []alertFields
 	pages := map[string]cachedPage{}
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), set.validator, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		if p.NotModified {
 			// Ordered by update, an unchanged page means nothing after it changed either.
 			return githubapi.ErrStop

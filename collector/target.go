@@ -22,6 +22,8 @@ type Target struct {
 	Repos *Inventory
 	SLA   SLA   // per severity, for github_alerts_sla_breached
 	Walks Walks // full and incremental walks of the alert listings
+	// Series shapes the alert count families (closed rows, repository dimension).
+	Series SeriesOptions
 
 	now    func() time.Time
 	alerts map[string]*alertSet             // per alert family: the records of the last good walk
