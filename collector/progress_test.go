@@ -1,0 +1,102 @@
+package collector
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/github-security-exporter/github-security-exporter/githubapi"
+	"github.com/github-security-exporter/github-security-exporter/githubsim"
+)
+
+// TestWalkProgress watches the Dependabot walk from inside the simulated GitHub: the
+// pages read rise during each walk, the pages expected are unknown during the first full
+// walk and known, equal to its pages, during the second; nothing is under way after.
+func TestWalkProgress(t *testing.T) {
+	sim := githubsim.New(githubsim.Config{Seed: 2, Orgs: []githubsim.OrgSpec{{Login: "acme", Repos: 10, Dependabot: 950}}})
+	var (
+		mu   sync.Mutex
+		seen []Walk
+		e    *Exporter
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e != nil {
+			for _, st := range e.Status() {
+				if st.Collector == "dependabot" {
+					mu.Lock()
+					seen = append(seen, st.Walk)
+					mu.Unlock()
+				}
+			}
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	gh, err := githubapi.NewClient(githubapi.ClientOptions{BaseURL: srv.URL + "/",
+		HTTPClient: &http.Client{Transport: githubapi.NewTransport(githubapi.TransportOptions{RequestsPerSecond: 1000,
+			Base: &githubapi.TokenTransport{Token: "t", Base: http.DefaultTransport}})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err = New(Config{Client: gh, Orgs: []string{"acme"}, Sources: []string{"dependabot"},
+		Walks: Walks{FullEvery: time.Nanosecond}}) // every walk a full one
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pages = 1 + 10 // the head of the updated-first listing, then 950 alerts oldest first
+	for run := 1; run <= 2; run++ {
+		seen = nil
+		e.Run(context.Background())
+		if len(seen) != pages {
+			t.Fatalf("run %d: %d requests seen, want %d", run, len(seen), pages)
+		}
+		for i, w := range seen {
+			if !w.Running || !w.Full || w.PagesRead != i {
+				t.Errorf("run %d, request %d: %+v, want a full walk under way with %d pages read", run, i+1, w, i)
+			}
+			if want := map[int]int{1: 0, 2: pages}[run]; w.PagesExpected != want {
+				t.Errorf("run %d, request %d: %d pages expected, want %d", run, i+1, w.PagesExpected, want)
+			}
+		}
+		if w := e.Status()[0].Walk; w.Running || w.PagesRead != 0 {
+			t.Errorf("after run %d: %+v, want no walk under way", run, w)
+		}
+	}
+}
+
+func TestETA(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		budget githubapi.Budget
+		read   int
+		want   time.Duration
+	}{
+		{"pace only", githubapi.Budget{}, 10, 10 * time.Second},
+		{"budget enough", githubapi.Budget{Known: true, Limit: 5000, Remaining: 4000, Reserve: 100, Reset: now.Add(time.Hour)}, 10, 10 * time.Second},
+		// 5 pages until the reserve, a wait until the reset a minute away and its
+		// margin, then the other 5.
+		{"one reset", githubapi.Budget{Known: true, Limit: 100, Remaining: 15, Reserve: 10, Reset: now.Add(time.Minute)}, 10, 66 * time.Second},
+		// 6 pages left, 2 a window: 2 pages, the reset at 30s and its margin, 2 pages, the
+		// next reset a window (30s, as learnt) after the first request of the window,
+		// 2 pages: 2s, 31s+2s, 62s+2s.
+		{"several windows", githubapi.Budget{Known: true, Limit: 12, Remaining: 12, Reserve: 10, Reset: now.Add(30 * time.Second)}, 14, 64 * time.Second},
+		{"done", githubapi.Budget{}, 20, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newProgress(func() time.Time { return now }, func(string) githubapi.Budget { return tt.budget }, nil)
+			p.window = 30 * time.Second
+			w := &walkState{p: p, full: true, read: tt.read, expected: 20, paced: time.Duration(tt.read) * time.Second, pacedPages: tt.read}
+			if tt.read == 20 {
+				w.pacedPages, w.paced = 1, time.Second
+			}
+			if got := p.eta(w, now); got != tt.want {
+				t.Errorf("eta = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
