@@ -64,6 +64,7 @@ type walkState struct {
 	paced               time.Duration // time between pages, rate-limit pauses left out
 	pacedPages          int
 	remaining           int // the budget's remaining requests at the last page
+	charged             int // requests of the walk charged to the budget (a 304 is not)
 }
 
 func newProgress(now func() time.Time, budget func(string) githubapi.Budget, logger *slog.Logger) *progress {
@@ -85,7 +86,7 @@ func (p *progress) start(ctx context.Context, org, source string) context.Contex
 	}
 	now := p.now()
 	w.running, w.full, w.read, w.started, w.last, w.logs = true, false, 0, now, now, now
-	w.paced, w.pacedPages, w.remaining = 0, 0, p.remaining()
+	w.paced, w.pacedPages, w.remaining, w.charged = 0, 0, p.remaining(), 0
 	return context.WithValue(ctx, progressKey{}, w)
 }
 
@@ -124,16 +125,19 @@ func pageRead(ctx context.Context) {
 	defer p.mu.Unlock()
 	now := p.now()
 	w.read++
-	remaining := p.remaining()
-	if b := p.budgetOf(); b.Known && remaining > w.remaining {
+	b := p.budgetOf()
+	remaining := b.Remaining
+	if b.Known && remaining > w.remaining {
 		// The budget was renewed since the last page: the time between the two is a
 		// pause for the reset, not the pace, and the new window shows its length.
 		if d := b.Reset.Sub(now); d > 0 {
 			p.window = d
 		}
+		w.charged += b.Limit - remaining
 	} else {
 		w.paced += now.Sub(w.last)
 		w.pacedPages++
+		w.charged += w.remaining - remaining
 	}
 	w.last, w.remaining = now, remaining
 	if now.Sub(w.started) >= progressLogEvery && now.Sub(w.logs) >= progressLogEvery {
@@ -170,8 +174,18 @@ func (p *progress) eta(w *walkState, now time.Time) time.Duration {
 	if !b.Known || b.Reserve < 0 || b.Limit <= b.Reserve {
 		return time.Duration(left) * perPage
 	}
+	// The share of pages charged to the budget so far: a conditional walk of an unchanged
+	// listing costs nothing.
+	cost := 1.0
+	if w.read > 0 {
+		cost = float64(w.charged) / float64(w.read)
+	}
+	if cost <= 0 {
+		return time.Duration(left) * perPage
+	}
+	pagesOf := func(requests int) int { return int(float64(requests) / cost) }
 	var eta time.Duration
-	usable, reset := max(b.Remaining-b.Reserve, 0), b.Reset.Sub(now)
+	usable, reset := pagesOf(max(b.Remaining-b.Reserve, 0)), b.Reset.Sub(now)
 	for range 1000 { // windows; more would be months
 		n := min(left, usable)
 		eta += time.Duration(n) * perPage
@@ -179,7 +193,7 @@ func (p *progress) eta(w *walkState, now time.Time) time.Duration {
 			break
 		}
 		eta = max(eta, reset) + time.Second // the Transport's margin after the reset
-		reset, usable = eta+p.window, b.Limit-b.Reserve
+		reset, usable = eta+p.window, max(pagesOf(b.Limit-b.Reserve), 1)
 	}
 	return eta
 }

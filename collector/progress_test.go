@@ -70,27 +70,33 @@ func TestWalkProgress(t *testing.T) {
 func TestETA(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name   string
-		budget githubapi.Budget
-		read   int
-		want   time.Duration
+		name    string
+		budget  githubapi.Budget
+		read    int
+		charged int // requests of the pages read that the budget was charged
+		want    time.Duration
 	}{
-		{"pace only", githubapi.Budget{}, 10, 10 * time.Second},
-		{"budget enough", githubapi.Budget{Known: true, Limit: 5000, Remaining: 4000, Reserve: 100, Reset: now.Add(time.Hour)}, 10, 10 * time.Second},
+		{"pace only", githubapi.Budget{}, 10, 10, 10 * time.Second},
+		{"budget enough", githubapi.Budget{Known: true, Limit: 5000, Remaining: 4000, Reserve: 100, Reset: now.Add(time.Hour)}, 10, 10, 10 * time.Second},
 		// 5 pages until the reserve, a wait until the reset a minute away and its
 		// margin, then the other 5.
-		{"one reset", githubapi.Budget{Known: true, Limit: 100, Remaining: 15, Reserve: 10, Reset: now.Add(time.Minute)}, 10, 66 * time.Second},
+		{"one reset", githubapi.Budget{Known: true, Limit: 100, Remaining: 15, Reserve: 10, Reset: now.Add(time.Minute)}, 10, 10, 66 * time.Second},
+		// The same, but every page so far was a 304, which costs nothing: no pause.
+		{"conditional pages", githubapi.Budget{Known: true, Limit: 100, Remaining: 15, Reserve: 10, Reset: now.Add(time.Minute)}, 10, 0, 10 * time.Second},
+		// Half the pages charged: the 5 requests left before the reserve are 10 pages.
+		{"half charged", githubapi.Budget{Known: true, Limit: 100, Remaining: 15, Reserve: 10, Reset: now.Add(time.Minute)}, 10, 5, 10 * time.Second},
 		// 6 pages left, 2 a window: 2 pages, the reset at 30s and its margin, 2 pages, the
 		// next reset a window (30s, as learnt) after the first request of the window,
 		// 2 pages: 2s, 31s+2s, 62s+2s.
-		{"several windows", githubapi.Budget{Known: true, Limit: 12, Remaining: 12, Reserve: 10, Reset: now.Add(30 * time.Second)}, 14, 64 * time.Second},
-		{"done", githubapi.Budget{}, 20, 0},
+		{"several windows", githubapi.Budget{Known: true, Limit: 12, Remaining: 12, Reserve: 10, Reset: now.Add(30 * time.Second)}, 14, 14, 64 * time.Second},
+		{"done", githubapi.Budget{}, 20, 20, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newProgress(func() time.Time { return now }, func(string) githubapi.Budget { return tt.budget }, nil)
 			p.window = 30 * time.Second
-			w := &walkState{p: p, full: true, read: tt.read, expected: 20, paced: time.Duration(tt.read) * time.Second, pacedPages: tt.read}
+			w := &walkState{p: p, full: true, read: tt.read, expected: 20, paced: time.Duration(tt.read) * time.Second,
+				pacedPages: tt.read, charged: tt.charged}
 			if tt.read == 20 {
 				w.pacedPages, w.paced = 1, time.Second
 			}

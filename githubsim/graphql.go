@@ -51,7 +51,7 @@ func (s *Server) registerGraphQL() {
 	s.mux.Handle(pattern, &graphqlAPI{
 		s:      s,
 		schema: graphql.MustParseSchema(graphqlSchema, &gqlQuery{s: s}, graphql.MaxDepth(20)),
-		limits: newRateLimiter(s.cfg.RateLimit),
+		limits: newRateLimiter(s.cfg.RateLimit, s.cfg.RateLimitWindow),
 	})
 	s.routes[pattern] = "/graphql"
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -70,7 +72,9 @@ func Handler(s *Store, g prometheus.Gatherer, opts HandlerOpts) http.Handler {
 		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
 			// Two gzip members in a row are one gzip stream (RFC 1952, 2.2).
 			h.Set("Content-Encoding", "gzip")
-			zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+			zw := gzipWriters.Get().(*gzip.Writer)
+			defer gzipWriters.Put(zw)
+			zw.Reset(w)
 			_, _ = zw.Write(head.Bytes())
 			if err := zw.Close(); err != nil {
 				return // the client went away
@@ -83,6 +87,13 @@ func Handler(s *Store, g prometheus.Gatherer, opts HandlerOpts) http.Handler {
 		_, _ = w.Write(exp.Text)
 	})
 }
+
+// gzipWriters keep compressors between scrapes: a new one allocates its tables, far more
+// than the registry's own families it compresses.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 // encode writes the gathered families except those the store serves.
 func encode(w *bytes.Buffer, format expfmt.Format, mfs []*dto.MetricFamily, stored []string) error {
