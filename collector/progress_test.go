@@ -2,8 +2,10 @@ package collector
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,5 +106,25 @@ func TestETA(t *testing.T) {
 				t.Errorf("eta = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestProgressLogAtMostOncePerMinute reads a page every 10 s of a fake clock for 5
+// minutes: the walk is logged once a minute from its first minute on, never more often.
+func TestProgressLogAtMostOncePerMinute(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var logs strings.Builder
+	p := newProgress(func() time.Time { return now }, nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx := p.start(context.Background(), "acme", "dependabot")
+	for range 30 {
+		now = now.Add(10 * time.Second)
+		pageRead(ctx)
+	}
+	lines := strings.Count(logs.String(), `msg="walk under way"`)
+	if lines != 5 {
+		t.Errorf("%d progress lines over 5 minutes, want 5 (one a minute):\n%s", lines, logs.String())
+	}
+	if !strings.Contains(logs.String(), "pages_read=30") {
+		t.Errorf("the last line does not say the pages read:\n%s", logs.String())
 	}
 }
