@@ -14,6 +14,9 @@
 // The second scale (-big-alerts, default 1,000,000) runs with no simulated latency: it
 // measures CPU and memory.
 //
+// With -estimate it only counts the series of 1,000 repositories and 10,000 alerts with
+// each series option (the README's sizing table).
+//
 //	go run ./benchmark [-repos 2000] [-alerts 300000] [-latency 50ms] [-big-repos 10000] [-big-alerts 1000000]
 package main
 
@@ -64,7 +67,15 @@ func main() {
 	bigRepos := flag.Int("big-repos", 10_000, "repositories at the second scale; 0: no second scale")
 	bigAlerts := flag.Int("big-alerts", 1_000_000, "alerts at the second scale, walked with no latency")
 	only := flag.String("scale", "both", "which scales to run: both, first or second (to run them in two processes)")
+	sizing := flag.Bool("estimate", false, "only count the series of 1,000 repositories and 10,000 alerts with each series option")
 	flag.Parse()
+	if *sizing {
+		if err := estimate(); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmark:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var scales []scale
 	if *only != "second" {
 		scales = append(scales, scale{*repos, *alerts, *latency, false})
