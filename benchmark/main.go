@@ -358,7 +358,7 @@ func get(h http.Handler, compressed bool) []byte {
 type heap struct{ peak, steady uint64 }
 
 // memory runs a first walk on a fresh exporter, scraped by 4 pre-rendered scrapers 4 times a second, and
-// samples the heap it retains: a forced collection every 250 ms, then the heap allocated,
+// samples the heap it retains: a forced collection every 2 s, then the heap allocated,
 // which is what must fit in the container (the GC reclaims the rest when GOMEMLIMIT
 // says so). The steady heap is sampled the same way after the walk.
 func memory(apiURL string) (heap, error) {
@@ -371,7 +371,7 @@ func memory(apiURL string) (heap, error) {
 	srv := httptest.NewServer(x.rendered)
 	defer srv.Close()
 	var stop atomic.Bool
-	peak := sampleRetained(baseline, 250*time.Millisecond)
+	peak := sampleRetained(baseline, 2*time.Second)
 	scrapes := make(chan struct{})
 	go func() {
 		defer close(scrapes)
