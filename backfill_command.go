@@ -110,7 +110,7 @@ func collectHistories(ctx context.Context, cfg *config, logger *slog.Logger) ([]
 		return nil, err
 	}
 	cfg.storagePath = "" // only the state-file route reads one; this one keeps nothing
-	exporter, _, err := newExporter(ctx, cfg, prometheus.NewRegistry(), logger)
+	exporter, _, err := newExporter(ctx, cfg, prometheus.NewRegistry(), logger, nil)
 	if err != nil {
 		return nil, err
 	}

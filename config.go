@@ -79,6 +79,8 @@ type config struct {
 	webhookSecret     []byte // read by validate; never logged
 
 	enterprise string // --github.enterprise: walk the enterprise-wide alert listings
+
+	scale scaleConfig // serving, cardinality, memory and sharding (scale.go)
 }
 
 func parseFlags(app *kingpin.Application, args []string) *config {
@@ -130,6 +132,8 @@ func parseFlags(app *kingpin.Application, args []string) *config {
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&cfg.metricsPath)
 	app.Flag("demo", "Run against a simulated GitHub organization in this process: no token, no network.").BoolVar(&cfg.demo)
 	app.Flag("collector.dependabot.top-advisories", "How many advisories github_dependabot_top_advisory_open_alerts shows per organization: those with the most open alerts.").Default("10").IntVar(&cfg.topAdvisories)
+
+	addScaleFlags(app, &cfg.scale)
 	cfg.web = kingpinflag.AddFlags(app, ":9816")
 	promslogflag.AddFlags(app, cfg.log)
 	app.Command("serve", "Collect on the schedule and serve the metrics (the default).").Default()
@@ -163,6 +167,11 @@ func (c *config) validate() error {
 			return fmt.Errorf("invalid organization name %q", org)
 		}
 	}
+	orgs, err := c.scale.validate(c.orgs)
+	if err != nil {
+		return err
+	}
+	c.orgs = orgs
 	u, err := url.Parse(c.apiURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return fmt.Errorf("invalid --github.api-url %q: want an http(s) URL such as https://api.github.com/ or https://HOST/api/v3/", redactURL(c.apiURL))

@@ -27,6 +27,7 @@ import (
 	"github.com/github-security-exporter/github-security-exporter/collector"
 	"github.com/github-security-exporter/github-security-exporter/githubapi"
 	"github.com/github-security-exporter/github-security-exporter/internal/redact"
+	"github.com/github-security-exporter/github-security-exporter/metricstore"
 	"github.com/github-security-exporter/github-security-exporter/overview"
 	"github.com/github-security-exporter/github-security-exporter/scheduler"
 )
@@ -110,17 +111,19 @@ func closeAfterFirst(job func(context.Context), first chan<- struct{}) func(cont
 }
 
 func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		versioncollector.NewCollector("github_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	exporter, discovery, err := newExporter(ctx, cfg, reg, logger)
+	cfg.scale.apply(cfg.orgs, logger)
+	// reg: the exporter's own families (build, API usage, health); self: the process's,
+	// which --web.disable-exporter-metrics leaves out. The alert data is pre-rendered.
+	reg, self := prometheus.NewRegistry(), prometheus.NewRegistry()
+	reg.MustRegister(versioncollector.NewCollector("github_exporter"))
+	self.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	counts := overview.NewCounts()
+	store := metricstore.New(counts.Observe)
+	exporter, discovery, err := newExporter(ctx, cfg, reg, logger, store)
 	if err != nil {
 		return err
 	}
-	reg.MustRegister(exporter)
+	reg.MustRegister(exporter.Health())
 	job := exporter.Run
 	if discovery != nil {
 		job = discovery.discovering(exporter, exporter.Run)
@@ -135,7 +138,7 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 		return err
 	}
 
-	handler, err := withWebhooks(ctx, cfg, reg, exporter, routes(cfg, reg, exporter), logger)
+	handler, err := withWebhooks(ctx, cfg, reg, exporter, routes(cfg, metricsHandler(cfg, store, reg, self, logger), exporter, counts), logger)
 	if err != nil {
 		return err
 	}
@@ -178,19 +181,19 @@ func run(ctx context.Context, cfg *config, logger *slog.Logger) error {
 
 // newExporter builds the GitHub clients, REST and GraphQL on one pacing and rate-limit
 // transport per token (per installation, when the App's installations are discovered),
-// and the exporter over them.
-func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, logger *slog.Logger) (*collector.Exporter, *installations, error) {
+// and the exporter over them; the alert data goes to sink.
+func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, logger *slog.Logger, sink collector.Sink) (*collector.Exporter, *installations, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.ResponseHeaderTimeout = cfg.timeout
 	apiMetrics := githubapi.NewMetrics(reg)
 	if cfg.discoversInstallations() {
-		return newAppExporter(ctx, cfg, base, apiMetrics, logger)
+		return newAppExporter(ctx, cfg, base, apiMetrics, logger, sink)
 	}
 	auth, err := authTransport(cfg, base, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	httpClient := &http.Client{Transport: githubapi.NewTransport(githubapi.TransportOptions{
+	transport := githubapi.NewTransport(githubapi.TransportOptions{
 		Base:              auth,
 		RequestsPerSecond: cfg.rps,
 		Reserve:           cfg.reserve,
@@ -199,7 +202,8 @@ func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, lo
 		BodyTimeout:       4 * cfg.timeout, // 2m by default: a page may be large, its headers come first
 		Metrics:           apiMetrics,
 		Logger:            logger,
-	})}
+	})
+	httpClient := &http.Client{Transport: transport}
 	userAgent := name + "/" + version.Version
 	gh, err := githubapi.NewClient(githubapi.ClientOptions{
 		BaseURL: cfg.apiURL, HTTPClient: httpClient, APIVersion: cfg.apiVersion, UserAgent: userAgent,
@@ -211,25 +215,25 @@ func newExporter(ctx context.Context, cfg *config, reg prometheus.Registerer, lo
 	if err != nil {
 		return nil, nil, err
 	}
-	c := exporterConfig(cfg, apiMetrics, logger)
-	c.Client, c.GraphQL = gh, gql
+	c := exporterConfig(cfg, apiMetrics, logger, sink)
+	c.Client, c.GraphQL, c.Budget = gh, gql, transport.Budget
 	exporter, err := collector.New(c)
 	return exporter, nil, err
 }
 
 // exporterConfig is the collector's configuration as the flags give it, without clients.
-func exporterConfig(cfg *config, apiMetrics *githubapi.Metrics, logger *slog.Logger) collector.Config {
+func exporterConfig(cfg *config, apiMetrics *githubapi.Metrics, logger *slog.Logger, sink collector.Sink) collector.Config {
 	return collector.Config{
 		Sources: cfg.enabledSources(), Metrics: apiMetrics, Filter: cfg.filter, Orgs: cfg.orgs,
 		Enterprise: cfg.enterprise, Logger: logger, SLA: cfg.sla(), Walks: cfg.walks(),
 		StatePath: cfg.storagePath, TopAdvisories: cfg.topAdvisories, MaxWait: cfg.maxWait,
-		MaxPagesPerWalk: cfg.maxPages,
+		MaxPagesPerWalk: cfg.maxPages, Series: cfg.scale.series, Sink: sink,
 	}
 }
 
 // newAppExporter discovers the GitHub App's installations and builds an exporter of
 // their organizations, each with the clients of its installation.
-func newAppExporter(ctx context.Context, cfg *config, base http.RoundTripper, apiMetrics *githubapi.Metrics, logger *slog.Logger) (*collector.Exporter, *installations, error) {
+func newAppExporter(ctx context.Context, cfg *config, base http.RoundTripper, apiMetrics *githubapi.Metrics, logger *slog.Logger, sink collector.Sink) (*collector.Exporter, *installations, error) {
 	if cfg.tokenIgnored {
 		logger.Warn("authenticating as a GitHub App: the token (GITHUB_TOKEN or --github.token-file) is not used")
 	}
@@ -242,15 +246,29 @@ func newAppExporter(ctx context.Context, cfg *config, base http.RoundTripper, ap
 		return nil, nil, err
 	}
 	logger.Info("collecting the organizations the GitHub App is installed on", "orgs", strings.Join(orgs, ","))
-	c := exporterConfig(cfg, apiMetrics, logger)
+	c := exporterConfig(cfg, apiMetrics, logger, sink)
 	c.Clients, c.Orgs = clients, orgs
 	exporter, err := collector.New(c)
 	return exporter, discovery, err
 }
 
-func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter) http.Handler {
+// metricsHandler serves the registries' families and the pre-rendered alert data,
+// instrumented and bounded as node_exporter's /metrics is.
+func metricsHandler(cfg *config, store *metricstore.Store, reg, self *prometheus.Registry, logger *slog.Logger) http.Handler {
+	var gatherer prometheus.Gatherer = prometheus.Gatherers{reg, self}
+	if cfg.scale.disableExporterMetrics {
+		gatherer = reg
+	}
+	h := metricstore.Handler(store, gatherer, metricstore.HandlerOpts{MaxRequestsInFlight: cfg.scale.maxRequests, Logger: logger})
+	if cfg.scale.disableExporterMetrics {
+		return h
+	}
+	return promhttp.InstrumentMetricHandler(self, h)
+}
+
+func routes(cfg *config, metrics http.Handler, exporter *collector.Exporter, counts *overview.Counts) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(cfg.metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle(cfg.metricsPath, metrics)
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "OK") })
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
 		if !exporter.Ready() {
@@ -259,8 +277,8 @@ func routes(cfg *config, reg *prometheus.Registry, exporter *collector.Exporter)
 		}
 		fmt.Fprintln(w, "OK")
 	})
-	mux.Handle("/", overview.New(reg, exporter.Status, overview.Options{
-		Name: name, Version: version.Version, MetricsPath: cfg.metricsPath,
+	mux.Handle("/", overview.New(nil, exporter.Status, overview.Options{
+		Name: name, Version: version.Version, MetricsPath: cfg.metricsPath, Counts: counts,
 		Links: []overview.Link{{Text: "Ready", Address: "/-/ready"}, {Text: "Healthy", Address: "/-/healthy"}},
 	}))
 	return mux

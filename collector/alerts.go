@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/github-security-exporter/github-security-exporter/metricstore"
 )
 
 var oldestOpenDesc = prometheus.NewDesc(
@@ -40,9 +42,13 @@ func (a *alertCounts) add(open bool, created int64, repository, severity string,
 // metrics returns the counts and oldest-open times of t's organization. With an inventory
 // known, every kept repository without open alerts gets an explicit 0 with state "open"
 // and the other labels empty, so that "no open alerts" differs from "not collected".
+//
+// t.Series may fold closed rows or the repository dimension; a family without its
+// repository gets no explicit zeros.
 func (a *alertCounts) metrics(countDesc *prometheus.Desc, t *Target, labels int) ([]prometheus.Metric, error) {
+	name := metricstore.Name(countDesc)
 	for _, repo := range t.Repos.Names() {
-		if !a.openRepos[cleanLabel(repo)] && t.Keep(repo) {
+		if !a.openRepos[cleanLabel(repo)] && t.Keep(repo) && !t.Series.dropsRepository(name) {
 			values := make([]string, labels)
 			values[0], values[labels-1] = repo, "open"
 			if err := a.counts.zero(values...); err != nil {
@@ -50,6 +56,8 @@ func (a *alertCounts) metrics(countDesc *prometheus.Desc, t *Target, labels int)
 			}
 		}
 	}
+	a.counts.counts = t.Series.reshape(a.counts.counts, name, 0, labels-1, false)
+	a.oldest.times = t.Series.reshape(a.oldest.times, metricstore.Name(oldestOpenDesc), 0, -1, true)
 	counts, err := a.counts.metrics(countDesc, t.Org)
 	if err != nil {
 		return nil, err

@@ -356,8 +356,10 @@ func (e *Exporter) publish(t *Target, families map[string]bool) {
 			e.logger.Error("recomputing series after a webhook change", "org", t.Org, "collector", family, "err", err)
 			continue
 		}
+		metrics, st.SeriesDropped = e.series.shape(metrics)
 		st.metrics = metrics
 		e.store(key, st)
+		e.render(key, metrics)
 	}
 }
 

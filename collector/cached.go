@@ -31,6 +31,7 @@ func (t *Target) walkCached(ctx context.Context, endpoint, path string, page fun
 		c, ok := kept[u]
 		return githubapi.Validator{ETag: c.etag, Next: c.next}, ok
 	}, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		c := cachedBody{etag: p.ETag, next: p.Next}
 		if p.NotModified {
 			c.body = kept[p.URL].body

@@ -87,6 +87,14 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now is a test hook; default time.Now.
 	Now func() time.Time
+	// Series shapes what the sources' series become (serving.go); zero: all of them.
+	Series SeriesOptions
+	// Sink, when not nil, is given the series of each organization's source whenever they
+	// change: the pre-rendered exposition (package metricstore). Register Health with the
+	// registry then, not the Exporter, so that no family is served twice.
+	Sink Sink
+	// Budget, when not nil, tells the rate-limit budget the walks' ETA counts with.
+	Budget func(resource string) githubapi.Budget
 }
 
 // Exporter collects the sources of every organization when Run is called and serves the
@@ -105,6 +113,9 @@ type Exporter struct {
 	saveMu       sync.Mutex
 	saveFailures int
 	lastSave     time.Time
+	series       SeriesOptions
+	sink         Sink
+	walks        *progress
 
 	mu    sync.Mutex // serialises writers of snap
 	snap  atomic.Pointer[snapshot]
@@ -138,8 +149,10 @@ type SourceStatus struct {
 	// Trend is, for an alert family, its open alerts (of kept repositories) at each of
 	// the TrendDays days before LastSuccess and at LastSuccess, oldest first,
 	// reconstructed from the records.
-	Trend   []float64
-	metrics []prometheus.Metric // from the last successful collection
+	Trend         []float64
+	SeriesDropped int                 // series left out by the last collection (SeriesOptions.MaxSeries)
+	Walk          Walk                // the walk under way, if any
+	metrics       []prometheus.Metric // from the last successful collection
 }
 
 // New checks cfg and returns an Exporter with an empty snapshot.
@@ -147,10 +160,9 @@ func New(cfg Config) (*Exporter, error) {
 	if cfg.Client == nil && len(cfg.Clients) == 0 {
 		return nil, errors.New("no GitHub client")
 	}
-	if len(cfg.Orgs) == 0 && cfg.Enterprise == "" {
-		return nil, errors.New("no organization to collect")
-	}
-	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry, maxWait: cfg.MaxWait}
+	// No organization is fine: a shard may own none (--total-shards).
+	e := &Exporter{orgs: cfg.Orgs, logger: cfg.Logger, now: cfg.Now, targets: map[string]*Target{}, all: registry,
+		series: cfg.Series, sink: cfg.Sink, maxWait: cfg.MaxWait}
 	if e.maxWait <= 0 {
 		e.maxWait = DefaultMaxWait
 	}
@@ -160,6 +172,7 @@ func New(cfg Config) (*Exporter, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.walks = newProgress(e.now, cfg.Budget, e.logger)
 	if cfg.SLA == nil {
 		cfg.SLA = DefaultSLA
 	}
@@ -277,20 +290,25 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 	ctx = githubapi.WithMaxPages(githubapi.WithWaitBudget(ctx, e.maxWait), t.pageBudget(0))
 	t.begin()
 	defer e.settle(t)
-	metrics, err := src.Collect(ctx, t)
+	key := stateKey{org, src.Name()}
+	metrics, err := src.Collect(e.walks.start(ctx, org, src.Name()), t)
+	e.walks.finish(org, src.Name(), err == nil)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down: not a failure of the source
 	}
-	key := stateKey{org, src.Name()}
 	st := e.snap.Load().states[key]
 	st.Org, st.Collector, st.Ran = org, src.Name(), true
 	st.Duration = e.now().Sub(start)
 	log := e.logger.With("org", org, "collector", src.Name(), "duration", st.Duration.Round(time.Millisecond))
 	switch {
 	case err == nil:
+		metrics, st.SeriesDropped = e.series.shape(metrics)
 		st.Success, st.Available, st.LastSuccess, st.LastError, st.metrics = true, true, e.now(), "", metrics
 		st.Trend = e.targets[org].trend(src.Name(), st.LastSuccess)
 		log.Info("collection finished", "series", len(metrics))
+		if st.SeriesDropped > 0 {
+			log.Warn("series cap reached: series left out", "cap", e.series.MaxSeries, "dropped", st.SeriesDropped)
+		}
 	case githubapi.IsNotAvailable(err):
 		st.Success, st.Available, st.LastError, st.metrics = false, false, redact.Error(err), nil
 		log.Warn("source not available: not enabled for the organization or not permitted for the token", "err", st.LastError)
@@ -300,6 +318,19 @@ func (e *Exporter) collect(ctx context.Context, org string, src Source) {
 		log.Error("collection failed, keeping the last good counts", "err", st.LastError)
 	}
 	e.store(key, st)
+	if st.Success || !st.Available {
+		e.render(key, st.metrics)
+	}
+}
+
+// render hands the series of an organization's source to the sink.
+func (e *Exporter) render(key stateKey, metrics []prometheus.Metric) {
+	if e.sink == nil {
+		return
+	}
+	if err := e.sink.Update(key.org+"/"+key.source, metrics); err != nil {
+		e.logger.Error("rendering the exposition failed; serving the previous one", "org", key.org, "collector", key.source, "err", err)
+	}
 }
 
 func (e *Exporter) store(key stateKey, st SourceStatus) {
@@ -325,8 +356,10 @@ func (e *Exporter) Status() []SourceStatus {
 	var out []SourceStatus
 	for _, org := range e.orgs {
 		for _, src := range e.all {
-			if st, ok := states[stateKey{org, src.Name()}]; ok {
-				st.metrics = nil
+			st, ok := states[stateKey{org, src.Name()}]
+			st.Walk = e.walks.walk(org, src.Name())
+			if ok || st.Walk.Running {
+				st.Org, st.Collector, st.metrics = org, src.Name(), nil
 				out = append(out, st)
 			}
 		}
@@ -350,13 +383,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc, missedDesc} {
-		ch <- d
-	}
-	if e.state != nil {
-		ch <- saveFailuresDesc
-		ch <- lastSaveDesc
-	}
+	health{e}.Describe(ch)
 }
 
 // Collect implements prometheus.Collector: it sends the current snapshot and nothing else.
@@ -365,6 +392,30 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		for _, m := range st.metrics {
 			ch <- m
 		}
+	}
+	health{e}.Collect(ch)
+}
+
+// Health returns the collector of the exporter's own health series alone (collections,
+// series dropped, walks under way), for a registry whose alert-derived series come
+// from the Sink.
+func (e *Exporter) Health() prometheus.Collector { return health{e} }
+
+type health struct{ e *Exporter }
+
+func (h health) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{successDesc, lastSuccessDesc, durationDesc, availableDesc, failuresDesc, droppedDesc, missedDesc} {
+		ch <- d
+	}
+	if h.e.state != nil {
+		ch <- saveFailuresDesc
+		ch <- lastSaveDesc
+	}
+	h.e.walks.Describe(ch)
+}
+
+func (h health) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range h.e.snap.Load().states {
 		labels := []string{st.Org, st.Collector}
 		ch <- prometheus.MustNewConstMetric(successDesc, prometheus.GaugeValue, boolValue(st.Success), labels...)
 		ch <- prometheus.MustNewConstMetric(availableDesc, prometheus.GaugeValue, boolValue(st.Available), labels...)
@@ -373,17 +424,21 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if !st.LastSuccess.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(st.LastSuccess.UnixNano())/1e9, labels...)
 		}
+		if h.e.series.MaxSeries > 0 {
+			ch <- prometheus.MustNewConstMetric(droppedDesc, prometheus.GaugeValue, float64(st.SeriesDropped), labels...)
+		}
 	}
-	if e.state != nil {
-		e.saveMu.Lock()
-		failures, last := e.saveFailures, e.lastSave
-		e.saveMu.Unlock()
+	if h.e.state != nil {
+		h.e.saveMu.Lock()
+		failures, last := h.e.saveFailures, h.e.lastSave
+		h.e.saveMu.Unlock()
 		ch <- prometheus.MustNewConstMetric(saveFailuresDesc, prometheus.CounterValue, float64(failures))
 		if !last.IsZero() {
 			ch <- prometheus.MustNewConstMetric(lastSaveDesc, prometheus.GaugeValue, float64(last.UnixNano())/1e9)
 		}
 	}
-	e.collectMissed(ch)
+	h.e.collectMissed(ch)
+	h.e.walks.Collect(ch)
 }
 
 func boolInt(b bool) int {

@@ -103,12 +103,23 @@ func TestConfigErrors(t *testing.T) {
 	gh := fakeGitHub(t, nil, nil)
 	for name, cfg := range map[string]Config{
 		"no client":         {Orgs: []string{"acme"}},
-		"no org":            {Client: gh},
 		"unknown collector": {Client: gh, Orgs: []string{"acme"}, Sources: []string{"nope"}},
 	} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestNoOrganization: a shard that owns no organization still runs and becomes ready.
+func TestNoOrganization(t *testing.T) {
+	e, err := New(Config{Client: fakeGitHub(t, nil, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Run(context.Background())
+	if !e.Ready() || len(e.Status()) != 0 {
+		t.Errorf("ready %v, status %v: want ready with nothing collected", e.Ready(), e.Status())
 	}
 }
 

@@ -186,7 +186,9 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 	set := old.after(t, now)
 	set.Bypasses = old.Bypasses
 	ctx = t.withPageBudget(ctx, len(old.Pages))
+	fullWalk(ctx)
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), old.validator, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		if p.NotModified {
 			set.Pages[p.URL] = old.Pages[p.URL]
 			return githubapi.ErrStop
@@ -207,6 +209,7 @@ func (l *alertListing[T]) full(ctx context.Context, t *Target, old *alertSet, no
 		return nil, err
 	}
 	err = t.REST.WalkPages(ctx, l.endpoint, l.path(t, createdFirst), old.validator, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		if p.NotModified {
 			cached := old.Pages[p.URL]
 			set.Pages[p.URL] = cached
@@ -247,6 +250,7 @@ func (l *alertListing[T]) incremental(ctx context.Context, t *Target, set *alert
 	ctx = t.withPageBudget(ctx, len(set.Pages))
 	previous := int64(1<<63 - 1) // updated_at of the last alert read
 	err := t.REST.WalkPages(ctx, l.endpoint, l.path(t, updatedFirst), set.validator, func(p *githubapi.Page) error {
+		pageRead(ctx)
 		if p.NotModified {
 			// Ordered by update, an unchanged page means nothing after it changed either.
 			return githubapi.ErrStop

@@ -22,7 +22,7 @@ func (e *Exporter) newTarget(org string, c Clients) *Target {
 		c = Clients{REST: cfg.Client, GraphQL: cfg.GraphQL}
 	}
 	t := &Target{Org: org, REST: c.REST, GraphQL: c.GraphQL, Metrics: cfg.Metrics,
-		Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, MaxPages: cfg.MaxPagesPerWalk,
+		Filter: cfg.Filter, SLA: cfg.SLA, Walks: cfg.Walks, TopAdvisories: cfg.TopAdvisories, MaxPages: cfg.MaxPagesPerWalk, Series: cfg.Series,
 		Logger: e.logger, now: e.now}
 	t.live.counting = e.missedOn
 	return t

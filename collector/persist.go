@@ -110,10 +110,13 @@ func (e *Exporter) load() error {
 			if err != nil {
 				return fmt.Errorf("restoring %s of %s: %w", family, org, err)
 			}
+			metrics, dropped := e.series.shape(metrics)
 			e.store(stateKey{org, family}, SourceStatus{
 				Org: org, Collector: family, Ran: true, Success: true, Available: true,
 				LastSuccess: saved.LastSuccess[family], metrics: metrics, Trend: t.trend(family, saved.LastSuccess[family]),
+				SeriesDropped: dropped,
 			})
+			e.render(stateKey{org, family}, metrics)
 		}
 	}
 	return nil

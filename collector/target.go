@@ -30,6 +30,8 @@ type Target struct {
 	TopAdvisories int
 	// MaxPages bounds the pages of one walk; 0: derived from the last full walk (pageBudget).
 	MaxPages int
+	// Series shapes the alert count families (closed rows, repository dimension).
+	Series SeriesOptions
 
 	now func() time.Time
 	// gone are the ids of repositories an inventory listed and a later one did not

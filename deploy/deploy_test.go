@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -290,6 +291,7 @@ func TestKustomization(t *testing.T) {
 	for _, m := range manifests {
 		switch b := filepath.Base(m); b {
 		case "kustomization.yaml", "secret.example.yaml": // the example Secret holds a placeholder token
+		case "statefulset.yaml": // the sharded alternative to deployment.yaml, applied on its own
 		default:
 			want = append(want, b)
 		}
@@ -851,4 +853,143 @@ func TestReleaseScript(t *testing.T) {
 	if want := "github-security-exporter-" + version + "." + runtime.GOOS + "-" + runtime.GOARCH; strings.TrimSuffix(name, ".exe") != want {
 		t.Errorf("binary %s, want %s", name, want)
 	}
+}
+
+// Memory the benchmark measured at 300,000 alerts (README, "Benchmark"): the heap held in
+// steady state and its peak during a first walk. The manifests are sized from them.
+const (
+	benchmarkSteadyMiB = 110
+	benchmarkPeakMiB   = 160
+)
+
+// mebibytes parses a Kubernetes memory quantity in Mi or Gi.
+func mebibytes(t *testing.T, q string) int {
+	t.Helper()
+	for suffix, factor := range map[string]int{"Mi": 1, "Gi": 1024} {
+		if n, ok := strings.CutSuffix(q, suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err == nil {
+				return v * factor
+			}
+		}
+	}
+	t.Fatalf("memory quantity %q: want Mi or Gi", q)
+	return 0
+}
+
+// at walks a decoded YAML document along keys (a number indexes a list).
+func at(doc any, keys ...any) any {
+	for _, k := range keys {
+		switch key := k.(type) {
+		case string:
+			m, _ := doc.(map[string]any)
+			doc = m[key]
+		case int:
+			l, _ := doc.([]any)
+			if key >= len(l) {
+				return nil
+			}
+			doc = l[key]
+		}
+	}
+	return doc
+}
+
+// TestScaleManifests checks the single-replica Deployment's rollout (never two pods
+// serving at once, which would double every sum), the resources sized from the benchmark,
+// and the StatefulSet that shards by pod ordinal and is scraped through the ServiceMonitor.
+func TestScaleManifests(t *testing.T) {
+	dep := documents(t, "kubernetes/deployment.yaml")[0]
+	if r := at(dep, "spec", "replicas"); r != 1 {
+		t.Errorf("deployment.yaml: replicas %v, want 1", r)
+	}
+	if s := at(dep, "spec", "strategy", "type"); s != "Recreate" {
+		t.Errorf("deployment.yaml: strategy %v, want Recreate: a rolling update runs the old and the new pod side by side, both scraped", s)
+	}
+	checkResources := func(file string, c any) {
+		req, _ := at(c, "resources", "requests", "memory").(string)
+		limit, _ := at(c, "resources", "limits", "memory").(string)
+		if req == "" || limit == "" {
+			t.Fatalf("%s: want memory request and limit", file)
+		}
+		if mebibytes(t, req) < benchmarkSteadyMiB {
+			t.Errorf("%s: memory request %s below the benchmark's steady heap of %d MiB", file, req, benchmarkSteadyMiB)
+		}
+		// GOMEMLIMIT is 90% of the limit; the peak must fit under it with room for the
+		// memory the Go heap does not count.
+		if float64(mebibytes(t, limit))*0.9 < 1.2*benchmarkPeakMiB {
+			t.Errorf("%s: memory limit %s leaves under 1.2 × the benchmark's peak heap (%d MiB) below GOMEMLIMIT", file, limit, benchmarkPeakMiB)
+		}
+	}
+	checkResources("deployment.yaml", at(dep, "spec", "template", "spec", "containers", 0))
+
+	docs := documents(t, "kubernetes/statefulset.yaml")
+	var sts, svc map[string]any
+	for _, d := range docs {
+		switch d["kind"] {
+		case "StatefulSet":
+			sts = d
+		case "Service":
+			svc = d
+		}
+	}
+	if sts == nil || svc == nil {
+		t.Fatalf("statefulset.yaml: want a StatefulSet and its Service, got %d documents", len(docs))
+	}
+	c := at(sts, "spec", "template", "spec", "containers", 0)
+	var args []string
+	for _, a := range at(c, "args").([]any) {
+		args = append(args, a.(string))
+	}
+	replicas, _ := at(sts, "spec", "replicas").(int)
+	if replicas < 2 || !slices.Contains(args, "--total-shards="+strconv.Itoa(replicas)) {
+		t.Errorf("statefulset.yaml: replicas %d and args %q: want --total-shards equal to replicas (2 or more)", replicas, args)
+	}
+	if !slices.Contains(args, "--shard=$(SHARD)") {
+		t.Errorf("statefulset.yaml: args %q: want --shard=$(SHARD)", args)
+	}
+	shardFromOrdinal := false
+	for _, e := range at(c, "env").([]any) {
+		if at(e, "name") == "SHARD" && at(e, "valueFrom", "fieldRef", "fieldPath") == "metadata.labels['apps.kubernetes.io/pod-index']" {
+			shardFromOrdinal = true
+		}
+	}
+	if !shardFromOrdinal {
+		t.Error("statefulset.yaml: SHARD must come from the pod's ordinal (label apps.kubernetes.io/pod-index)")
+	}
+	if at(sts, "spec", "updateStrategy", "type") != "RollingUpdate" {
+		t.Error("statefulset.yaml: want updateStrategy RollingUpdate (a shard's pod is replaced, never doubled)")
+	}
+	if at(sts, "spec", "serviceName") != at(svc, "metadata", "name") || at(svc, "spec", "clusterIP") != "None" {
+		t.Error("statefulset.yaml: serviceName must name the headless Service of the file")
+	}
+	toStrings := func(v any) map[string]string {
+		out := map[string]string{}
+		m, _ := v.(map[string]any)
+		for k, x := range m {
+			out[k], _ = x.(string)
+		}
+		return out
+	}
+	podLabels := toStrings(at(sts, "spec", "template", "metadata", "labels"))
+	if !subset(toStrings(at(svc, "spec", "selector")), podLabels) || !subset(toStrings(at(sts, "spec", "selector", "matchLabels")), podLabels) {
+		t.Error("statefulset.yaml: the Service's and the StatefulSet's selectors must match the pod labels")
+	}
+	monitor := documents(t, "kubernetes/servicemonitor.yaml")[0]
+	if !subset(toStrings(at(monitor, "spec", "selector", "matchLabels")), toStrings(at(svc, "metadata", "labels"))) {
+		t.Error("the ServiceMonitor does not select the shards' Service: the shards would not be scraped")
+	}
+	// The Deployment's Service must not select the shards' pods, nor the shards' Service
+	// the Deployment's pod: each pod scraped once.
+	deployService := documents(t, "kubernetes/service.yaml")[0]
+	if subset(toStrings(at(deployService, "spec", "selector")), podLabels) {
+		t.Error("service.yaml selects the shards' pods too: they would be scraped twice")
+	}
+	if subset(toStrings(at(svc, "spec", "selector")), toStrings(at(dep, "spec", "template", "metadata", "labels"))) {
+		t.Error("the shards' Service selects the Deployment's pod too")
+	}
+	if at(sts, "spec", "volumeClaimTemplates", 0, "metadata", "name") != at(c, "volumeMounts", 0, "name") {
+		t.Error("statefulset.yaml: the state volume must come from a volumeClaimTemplate, one per shard")
+	}
+	checkResources("statefulset.yaml", c)
 }

@@ -48,7 +48,7 @@ func graphqlPath(prefix string) string {
 // registerGraphQL adds the GraphQL endpoint to the server's routes.
 func (s *Server) registerGraphQL() {
 	pattern := http.MethodPost + " " + graphqlPath(s.prefix)
-	s.graphqlLimits = newRateLimiter(s.cfg.RateLimit)
+	s.graphqlLimits = newRateLimiter(s.cfg.RateLimit, s.cfg.RateLimitWindow)
 	s.mux.Handle(pattern, &graphqlAPI{
 		s:      s,
 		schema: graphql.MustParseSchema(graphqlSchema, &gqlQuery{s: s}, graphql.MaxDepth(20)),

@@ -17,6 +17,7 @@ const anonymousLimit = 60
 type rateLimiter struct {
 	mu      sync.Mutex
 	limit   int
+	window  time.Duration
 	buckets map[string]*bucket
 	limits  map[string]int // principals with a limit of their own (App installations)
 }
@@ -32,8 +33,11 @@ type rateState struct {
 	reset       time.Time
 }
 
-func newRateLimiter(limit int) *rateLimiter {
-	return &rateLimiter{limit: limit, buckets: map[string]*bucket{}, limits: map[string]int{}}
+func newRateLimiter(limit int, window time.Duration) *rateLimiter {
+	if window <= 0 {
+		window = time.Hour
+	}
+	return &rateLimiter{limit: limit, window: window, buckets: map[string]*bucket{}, limits: map[string]int{}}
 }
 
 // setLimit gives a principal a limit of its own.
@@ -61,7 +65,7 @@ func (l *rateLimiter) bucket(token string, now time.Time) (*bucket, int) {
 	}
 	b := l.buckets[token]
 	if b == nil || !now.Before(b.reset) {
-		b = &bucket{reset: now.Truncate(time.Second).Add(time.Hour)}
+		b = &bucket{reset: now.Truncate(time.Second).Add(l.window)}
 		l.buckets[token] = b
 	}
 	return b, limit

@@ -147,3 +147,11 @@ func TestStats(t *testing.T) {
 		t.Errorf("Stats() = %+v, want %+v", st, want)
 	}
 }
+
+func TestRateLimitWindow(t *testing.T) {
+	m := newSim(t, Config{Seed: 1, RateLimit: 3, RateLimitWindow: 5 * time.Second})
+	resp, _ := m.getOK("/orgs/octo-org/dependabot/alerts?per_page=1")
+	if got, want := resp.Header.Get("X-RateLimit-Reset"), strconv.FormatInt(testNow.Add(5*time.Second).Unix(), 10); got != want {
+		t.Errorf("x-ratelimit-reset %s, want %s: the window's end", got, want)
+	}
+}

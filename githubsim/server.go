@@ -30,12 +30,15 @@ import (
 
 // Config configures a simulated GitHub.
 type Config struct {
-	Seed       int64            // deterministic data
-	Orgs       []OrgSpec        // nil: DemoOrgs()
-	PathPrefix string           // "" serves at /orgs/...; "/api/v3" serves like GitHub Enterprise Server (everything under the prefix)
-	Latency    time.Duration    // added to every response (benchmarks)
-	RateLimit  int              // primary limit per token per hour; default 5000
-	Now        func() time.Time // default time.Now; data timestamps are spread over the year before Now() at New time
+	Seed       int64         // deterministic data
+	Orgs       []OrgSpec     // nil: DemoOrgs()
+	PathPrefix string        // "" serves at /orgs/...; "/api/v3" serves like GitHub Enterprise Server (everything under the prefix)
+	Latency    time.Duration // added to every response (benchmarks)
+	RateLimit  int           // primary limit per token per hour; default 5000
+	// RateLimitWindow is the length of the primary limit's window; default an hour, as on
+	// GitHub. Tests shorten it to see a walk pause for resets.
+	RateLimitWindow time.Duration
+	Now             func() time.Time // default time.Now; data timestamps are spread over the year before Now() at New time
 	// Enterprise "" serves github.com; "2.22" serves like GitHub Enterprise Server 2.22
 	// (enterprise.go): under PathPrefix (default "/api/v3"), no org-level code scanning or
 	// Dependabot listing, page-number pagination, the payloads of that release.
@@ -133,7 +136,7 @@ func New(cfg Config) *Server {
 		now:     cfg.Now,
 		byLogin: map[string]*org{},
 		byID:    map[int64]*org{},
-		limits:  newRateLimiter(cfg.RateLimit),
+		limits:  newRateLimiter(cfg.RateLimit, cfg.RateLimitWindow),
 		stats:   Stats{ByStatus: map[int]int{}, ByEndpoint: map[string]int{}},
 	}
 	s.faults.unavailable = map[unavailableKey]unavailable{}

@@ -69,6 +69,28 @@ type collectorView struct {
 	LastSuccessUTC            string
 	Duration, Failures        string
 	Error                     string
+	Walk                      *walkView // the walk under way, nil when none
+}
+
+// walkView is the progress of a walk under way: a bar once the pages to read are known.
+type walkView struct {
+	Text  string       // "120 of 400 pages · about 5 min left"
+	Width template.CSS // share of the pages read, for the bar; "" when unknown
+	ETA   string       // "about 5 min left", "" when unknown
+}
+
+func walkRow(w collector.Walk) *walkView {
+	if !w.Running {
+		return nil
+	}
+	if w.PagesExpected <= 0 {
+		return &walkView{Text: count(float64(w.PagesRead)) + " pages read"}
+	}
+	share := min(100*float64(w.PagesRead)/float64(w.PagesExpected), 100)
+	v := &walkView{ETA: "about " + age(w.ETA) + " left",
+		Width: template.CSS("width:" + strconv.FormatFloat(share, 'f', 1, 64) + "%")}
+	v.Text = fmt.Sprintf("%s of %s pages · %s", count(float64(w.PagesRead)), count(float64(w.PagesExpected)), v.ETA)
+	return v
 }
 
 func (o *orgCounts) view(statuses []collector.SourceStatus, now time.Time) orgView {
@@ -191,7 +213,7 @@ func (o *orgCounts) top() ([]repoView, int) {
 }
 
 func collectorRow(st collector.SourceStatus, now time.Time) collectorView {
-	c := collectorView{Name: st.Collector, Error: st.LastError, Failures: strconv.Itoa(st.Failures)}
+	c := collectorView{Name: st.Collector, Error: st.LastError, Failures: strconv.Itoa(st.Failures), Walk: walkRow(st.Walk)}
 	switch {
 	case !st.Ran:
 		c.Status, c.StatusClass = "pending", "pending"
