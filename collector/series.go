@@ -68,8 +68,8 @@ func (o SeriesOptions) shape(metrics []prometheus.Metric) ([]prometheus.Metric, 
 	if o.MaxSeries <= 0 || len(metrics) <= o.MaxSeries {
 		return metrics, 0
 	}
-	// The same series are kept every time: open rows before closed ones, then by name
-	// and label values.
+	// The same series are kept every time: open rows before closed ones, the alert
+	// counts and oldest-open times before the other families, then by name and label values.
 	type ranked struct {
 		m   prometheus.Metric
 		key string
@@ -97,7 +97,13 @@ func rankKey(m prometheus.Metric) string {
 		}
 		b.WriteString("\x00" + l.GetValue())
 	}
-	return closed + metricstore.Name(m.Desc()) + b.String()
+	// The per-repository alert data comes first, then the organization's aggregates.
+	name := metricstore.Name(m.Desc())
+	family := "1"
+	if strings.HasSuffix(name, "_alerts") && !strings.HasPrefix(name, "github_alerts_") || name == "github_alerts_oldest_open_timestamp_seconds" {
+		family = "0"
+	}
+	return closed + family + name + b.String()
 }
 
 func (o SeriesOptions) allowed(name string) bool {

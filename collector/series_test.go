@@ -83,17 +83,31 @@ github_alerts_oldest_open_timestamp_seconds{family="dependabot",org="acme",repos
 		want: depHeader + dep("api", "high", "fixed", 1) + dep("api", "high", "open", 1) + dep("api", "low", "dismissed", 1) +
 			dep("db", "high", "fixed", 1) + dep("web", "high", "fixed", 1) + dep("web", "high", "open", 1),
 	}, {
-		// 6 counts, 2 oldest, the open-age histogram of high, 4 SLA gauges and tracked:
-		// 14 series. The cap keeps every series but the closed rows first.
+		// The cap keeps the open rows of the counts and the oldest-open times first.
 		name:    "series cap",
 		options: SeriesOptions{MaxSeries: 10},
 		want: depHeader + dep("api", "high", "open", 1) + dep("web", "high", "open", 1) +
 			oldestHeader + `github_alerts_oldest_open_timestamp_seconds{family="dependabot",org="acme",repository="api",severity="high"} 1.7676576e+09
 github_alerts_oldest_open_timestamp_seconds{family="dependabot",org="acme",repository="web",severity="high"} 1.767312e+09
-` + droppedHeader + `github_exporter_series_dropped{collector="dependabot",org="acme"} 4
+` + droppedHeader + `github_exporter_series_dropped{collector="dependabot",org="acme"} DROPPED
 `,
 	}}
+	// Without options, the source's series; the cap of 10 drops the rest.
+	gh := fakeGitHub(t, map[string]string{dependabotPath: page}, nil)
+	all, err := New(Config{Client: gh, Orgs: []string{"acme"}, Sources: []string{"dependabot"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all.Run(context.Background())
+	total := 0
+	for _, st := range all.snap.Load().states {
+		total += len(st.metrics)
+	}
+	if total <= 14 {
+		t.Fatalf("%d series without options, want the counts, oldest-open times, flow counters and the rest", total)
+	}
 	for _, tt := range tests {
+		tt.want = strings.Replace(tt.want, "DROPPED", fmt.Sprint(total-10), 1)
 		t.Run(tt.name, func(t *testing.T) {
 			gh := fakeGitHub(t, map[string]string{dependabotPath: page}, nil)
 			e, err := New(Config{Client: gh, Orgs: []string{"acme"}, Sources: []string{"dependabot"}, Series: tt.options})
