@@ -98,7 +98,7 @@ func TestBackfillIntoPrometheus(t *testing.T) {
 			}
 		}
 	}
-	checkTrendPanels(t, prom, now)
+	checkTrendPanels(t, prom, now, exp.addr)
 }
 
 // openThen is the ground truth at a time: open alerts per family, Dependabot alerts
@@ -188,6 +188,8 @@ func startHistoryPrometheus(t *testing.T, dir, tsdb, target string) *promClient 
 }
 
 // queryValue runs an instant query at a time and returns its one value (NaN when empty).
+// The time keeps its milliseconds: "now" truncated to the second can fall before the
+// first live sample.
 func queryValue(t *testing.T, prom *promClient, expr string, at time.Time) float64 {
 	t.Helper()
 	var data struct {
@@ -195,7 +197,7 @@ func queryValue(t *testing.T, prom *promClient, expr string, at time.Time) float
 			Value [2]any `json:"value"`
 		} `json:"result"`
 	}
-	if err := prom.get("/api/v1/query", url.Values{"query": {expr}, "time": {strconv.FormatInt(at.Unix(), 10)}}, &data); err != nil {
+	if err := prom.get("/api/v1/query", url.Values{"query": {expr}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)}}, &data); err != nil {
 		t.Fatalf("%s: %v", expr, err)
 	}
 	if len(data.Result) != 1 {
@@ -208,7 +210,7 @@ func queryValue(t *testing.T, prom *promClient, expr string, at time.Time) float
 // checkTrendPanels runs the queries of every time series panel of the overview
 // dashboard over the past year, one point a day, and requires each panel to have data at
 // every point.
-func checkTrendPanels(t *testing.T, prom *promClient, now time.Time) {
+func checkTrendPanels(t *testing.T, prom *promClient, now time.Time, instance string) {
 	t.Helper()
 	raw, err := dashboards.FS.ReadFile("security-overview.json")
 	if err != nil {
@@ -220,7 +222,7 @@ func checkTrendPanels(t *testing.T, prom *promClient, now time.Time) {
 	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
-	vars := map[string]string{"org": ".*", "repository": ".*"}
+	vars := map[string]string{"job": backfillJob, "instance": instance, "org": ".*", "repository": ".*"}
 	for k, v := range dashboards.BuiltinVars {
 		vars[k] = v
 	}

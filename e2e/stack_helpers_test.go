@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -413,4 +414,31 @@ func (s *webhookSink) notifications(path string) []amNotification {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.byPath[path])
+}
+
+// collectedSince holds for a scrape in which the three alert families of
+// every organization have been collected since t: each of their
+// github_exporter_last_success_timestamp_seconds is at t or later, but those
+// of sources GitHub reports unavailable. (Other sources, such as the code
+// scanning analyses, keep schedules of their own.)
+func collectedSince(t time.Time) func(map[string]float64) bool {
+	const success, available = "github_exporter_last_success_timestamp_seconds{", "github_exporter_source_available{"
+	alertFamily := regexp.MustCompile(`collector="(code_scanning|dependabot|secret_scanning)"`)
+	return func(series map[string]float64) bool {
+		n := 0
+		for k, v := range series {
+			labels, ok := strings.CutPrefix(k, success)
+			if !ok || !alertFamily.MatchString(labels) {
+				continue
+			}
+			if up, ok := series[available+labels]; ok && up == 0 {
+				continue
+			}
+			if v < float64(t.Unix()) {
+				return false
+			}
+			n++
+		}
+		return n > 0
+	}
 }

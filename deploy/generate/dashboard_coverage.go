@@ -54,6 +54,50 @@ func coverage() *dashboard.DashboardBuilder {
   unless on (org, repository)
     github_repository_info{org=~"$org", repository=~"$repository", archived="true"}
 ) or vector(0)`, "stale"))).
+		WithRow(newRow("Secret exposure")).
+		WithPanel(newStat("Pushed past push protection",
+			"Open secret scanning alerts whose secret was pushed past push protection (someone bypassed the block). GitHubSecretScanningPushProtectionBypassed pages on new bypasses. From github_secret_scanning_exposed_alerts{exposure=\"push_protection_bypassed\"}; 0 when no repository of the selection has one.",
+			5, 5).
+			Unit(unitNone).
+			Thresholds(thresholds("green", step{1, "red"})).
+			WithTarget(instant(`sum(github_secret_scanning_exposed_alerts{org=~"$org", repository=~"$repository", exposure="push_protection_bypassed"}) or vector(0)`, "push protection bypassed"))).
+		WithPanel(newStat("Publicly leaked",
+			"Open secret scanning alerts whose secret GitHub also found in a public location. GitHubSecretScanningPubliclyLeaked fires for each repository with one. From github_secret_scanning_exposed_alerts{exposure=\"publicly_leaked\"}; 0 when no repository of the selection has one.",
+			5, 5).
+			Unit(unitNone).
+			Thresholds(thresholds("green", step{1, "red"})).
+			WithTarget(instant(`sum(github_secret_scanning_exposed_alerts{org=~"$org", repository=~"$repository", exposure="publicly_leaked"}) or vector(0)`, "publicly leaked"))).
+		WithPanel(newStat("In several repositories",
+			"Open secret scanning alerts whose secret was found in more than one repository of the organization. From github_secret_scanning_exposed_alerts{exposure=\"multi_repo\"}; 0 when no repository of the selection has one.",
+			5, 5).
+			Unit(unitNone).
+			Thresholds(thresholds("green", step{1, "red"})).
+			WithTarget(instant(`sum(github_secret_scanning_exposed_alerts{org=~"$org", repository=~"$repository", exposure="multi_repo"}) or vector(0)`, "multi repo"))).
+		WithPanel(newStat("Secrets as GitHub's summary views count them",
+			"Open secret scanning alerts of the default (provider and custom pattern) secret types per organization: the number GitHub's security overview and the alerts list show by default. Generic secrets (passwords, private keys found by Copilot secret scanning) are listed apart by GitHub and counted in the next panel. 0 while the organization's secret scanning collector reports and none of the selected repositories has one open.",
+			5, 5).
+			Unit(unitNone).
+			Thresholds(thresholds("blue")).
+			WithTarget(instant(`sum by (org) (github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", kind="default"})
+or
+sum by (org) (0 * github_exporter_collection_success{org=~"$org", collector="secret_scanning"})`, "{{org}}"))).
+		WithPanel(newStat("Generic secrets open",
+			"Open secret scanning alerts of generic secret types (passwords and other secrets without a provider pattern) per organization, which GitHub's summary views list apart from the default ones. 0 while the organization's secret scanning collector reports and none of the selected repositories has one open.",
+			4, 5).
+			Unit(unitNone).
+			Thresholds(thresholds("blue")).
+			WithTarget(instant(`sum by (org) (github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", kind="generic"})
+or
+sum by (org) (0 * github_exporter_collection_success{org=~"$org", collector="secret_scanning"})`, "{{org}}"))).
+		WithPanel(newTimeseries("Push protection bypasses per day",
+			"Secret scanning alerts seen with push protection bypassed, per day (github_secret_scanning_push_protection_bypasses_total, kept in the state file; the first collection counts every bypass it finds as its first sample). Each bar covers the 24 hours before it. Per organization: the repository selection does not apply.",
+			24, 7).
+			DrawStyle(common.GraphDrawStyleBars).
+			FillOpacity(80).
+			Interval("1d").
+			Unit(unitShort).
+			Min(0).
+			WithTarget(series(`sum(increase(github_secret_scanning_push_protection_bypasses_total{org=~"$org"}[1d]))`, "bypasses"))).
 		WithRow(newRow("Secret scanning patterns")).
 		WithPanel(newTable("Secret scanning patterns",
 			"Each secret scanning pattern of the selected organizations: alerts it has raised (any state), alerts closed as false positives, the false-positive ratio, the share of push-protection blocks that were bypassed, and whether push protection is on. Provider patterns are named by their secret type, custom patterns by their slug.",

@@ -141,6 +141,21 @@ func exporterHealth() *dashboard.DashboardBuilder {
 			Unit(unitShort).
 			Min(0).
 			WithTarget(series(`github_exporter_tracked_alerts{org=~"$org"}`, "{{org}} {{collector}}"))).
+		WithPanel(newTimeseries("Backoff by reason",
+			"Seconds per second the exporter paused before GitHub API requests, by reason: secondary_rate_limit, primary_rate_limit, server_error, network (retry backoff) or rate_limit_reserve (waiting for the reset at the reserve). Pauses of parallel requests add up, so this can exceed 1.",
+			12, 8).
+			FillOpacity(10).
+			Unit(unitSecondsPerSecond).
+			Min(0).
+			WithTarget(series("sum by (reason) (rate(github_exporter_api_backoff_seconds_total[$__rate_interval]))", "{{reason}}"))).
+		WithPanel(newTable("Incremental walks disabled",
+			"Per organization and collector, 1 when the family's listing came back out of updated_at order, so that the exporter walks it in full on every run (more requests, same counts); GitHubSecurityExporterIncrementalWalksDisabled fires after an hour.",
+			12, 8).
+			SortBy(sortBy("Disabled", true)).
+			WithTransformation(columns([]column{{"org", "Organization"}, {"collector", "Collector"}, {"Value", "Disabled"}})).
+			Thresholds(thresholds("text")).
+			OverrideByName("Disabled", []dashboard.DynamicConfigValue{thresholdsProp("green", step{1, "orange"}), colorText()}).
+			WithTarget(tableQuery(`max by (org, collector) (github_exporter_incremental_walks_disabled{org=~"$org"})`))).
 		WithPanel(newStat("GitHub GraphQL rate budget",
 			"The GraphQL rate limit of the exporter's token (resource graphql, spent by the repository inventory, one point a page): share and points left, and time until GitHub resets it, as of the exporter's last GraphQL request. GitHubSecurityExporterRateLimitLow fires below 10%.",
 			12, 8).
@@ -152,5 +167,23 @@ func exporterHealth() *dashboard.DashboardBuilder {
   / github_exporter_rate_limit_limit{resource="graphql"})`, "left")).
 			WithTarget(instant(`min(github_exporter_rate_limit_remaining{resource="graphql"})`, "points remaining")).
 			WithTarget(instant(`max(github_exporter_rate_limit_limit{resource="graphql"})`, "limit per hour")).
-			WithTarget(instant(`clamp_min(max(github_exporter_rate_limit_reset_timestamp_seconds{resource="graphql"}) - time(), 0)`, "resets in")))
+			WithTarget(instant(`clamp_min(max(github_exporter_rate_limit_reset_timestamp_seconds{resource="graphql"}) - time(), 0)`, "resets in"))).
+		WithPanel(newStat("State file age",
+			"Time since the state file (--storage.path) was last saved; it is saved after each collection. No value without --storage.path. GitHubSecurityExporterStateSaveFailing fires when saves fail for 30 minutes.",
+			6, 8).
+			Unit(unitSeconds).
+			Thresholds(thresholds("green", step{3600, "orange"})).
+			WithTarget(instant(`time() - github_exporter_state_last_save_timestamp_seconds`, "{{instance}}"))).
+		WithPanel(newTimeseries("Webhook deliveries by result",
+			"Webhook deliveries received per second, by result: applied (merged into the records), duplicate (a redelivery), ignored (not an alert change the exporter follows) or rejected (unsigned, mis-signed or malformed; GitHubSecurityExporterWebhookRejected). No data without --webhook.secret-file.",
+			9, 8).
+			Unit(unitReqps).
+			Min(0).
+			WithTarget(series("sum by (result) (rate(github_exporter_webhook_deliveries_total[5m]))", "{{result}}"))).
+		WithPanel(newTimeseries("Changes webhooks missed",
+			"Alert changes a walk found that no webhook delivery had announced, per organization and collector, in the hour before each point: deliveries GitHub did not send or could not deliver. No data without --webhook.secret-file.",
+			9, 8).
+			Unit(unitShort).
+			Min(0).
+			WithTarget(series(`sum by (org, collector) (increase(github_exporter_webhook_missed_changes_total{org=~"$org"}[1h]))`, "{{org}} {{collector}}")))
 }

@@ -36,7 +36,9 @@ const (
 	unitSeconds = "s"
 	unitRatio   = "percentunit"
 	unitReqps   = "reqps"
-	unitISODate = "dateTimeAsIso"
+	// unitSecondsPerSecond is time paused per second of wall-clock time.
+	unitSecondsPerSecond = "suffix: s/s"
+	unitISODate          = "dateTimeAsIso"
 	// unitIntervals is a multiple of a collector's schedule interval.
 	unitIntervals = "suffix: × interval"
 )
