@@ -226,14 +226,19 @@ func TestFlowCountersMatchTheSimulator(t *testing.T) {
 
 	// The last ten days, on real Prometheus: changes after run 160, up to run 240.
 	from, to := start.Add(160*every), start.Add(runs*every)
-	var sum, count, opened float64
+	var sum, count, opened, closedN, reopenedN float64
 	sumBy, countBy := map[string]float64{}, map[string]float64{}
 	for _, ev := range events {
 		if !ev.At.After(from) || ev.At.After(to) {
 			continue
 		}
-		if ev.Action == "created" {
+		switch ev.Action {
+		case "created":
 			opened++
+		case "fixed", "dismissed", "auto_dismissed", "resolved":
+			closedN++
+		case "reopened", "reintroduced", "auto_reopened":
+			reopenedN++
 		}
 		if age, ok := remediation(ev); ok {
 			sum, count = sum+age, count+1
@@ -254,6 +259,12 @@ func TestFlowCountersMatchTheSimulator(t *testing.T) {
 			map[string]float64{"{}": sum / count}},
 		byFamily,
 		{"sum(increase(github_alerts_opened_total[10d]))", map[string]float64{"{}": opened}},
+		// The overview dashboard's net resolve rate over the same window.
+		{"(sum(increase(github_alerts_closed_total[10d])) - sum(increase(github_alerts_reopened_total[10d]))) / sum(increase(github_alerts_opened_total[10d]))",
+			map[string]float64{"{}": (closedN - reopenedN) / opened}},
+	}
+	if closedN == 0 || reopenedN == 0 {
+		t.Fatalf("the window has %g closings and %g reopenings: the net resolve rate proves less than it says", closedN, reopenedN)
 	}
 	promtoolTest(t, scrapes, every, runs, tests)
 }
