@@ -16,43 +16,32 @@ func overview() *dashboard.DashboardBuilder {
 			repositoryDescription: "Repositories with code scanning, Dependabot or secret scanning alerts in the selected organizations.",
 			repositoryQuery:       alertsRepositories,
 		}).
-		WithPanel(newStat("Open code scanning alerts",
+		WithPanel(colored(newStat("Open code scanning alerts",
 			"Open code scanning alerts by security severity. As on GitHub's security overview, alerts without a security severity (only error, warning or note) are not counted here; the repository dashboard shows them.",
 			7, 5).
 			Unit(unitNone).
 			NoValue("0").
-			Thresholds(thresholds("blue")).
-			OverrideByName("critical", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("high", []dashboard.DynamicConfigValue{fixedColor("red")}).
-			OverrideByName("medium", []dashboard.DynamicConfigValue{fixedColor("orange")}).
-			OverrideByName("low", []dashboard.DynamicConfigValue{fixedColor("yellow")}).
+			Thresholds(thresholds("blue")), severityColors).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity="critical"}) or vector(0)`, "critical")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity="high"}) or vector(0)`, "high")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity="medium"}) or vector(0)`, "medium")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org=~"$org", repository=~"$repository", state="open", severity="low"}) or vector(0)`, "low"))).
-		WithPanel(newStat("Open Dependabot alerts",
+		WithPanel(colored(newStat("Open Dependabot alerts",
 			"Open Dependabot alerts by advisory severity.",
 			7, 5).
 			Unit(unitNone).
 			NoValue("0").
-			Thresholds(thresholds("blue")).
-			OverrideByName("critical", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("high", []dashboard.DynamicConfigValue{fixedColor("red")}).
-			OverrideByName("medium", []dashboard.DynamicConfigValue{fixedColor("orange")}).
-			OverrideByName("low", []dashboard.DynamicConfigValue{fixedColor("yellow")}).
+			Thresholds(thresholds("blue")), severityColors).
 			WithTarget(instant(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open", severity="critical"}) or vector(0)`, "critical")).
 			WithTarget(instant(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open", severity="high"}) or vector(0)`, "high")).
 			WithTarget(instant(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open", severity="medium"}) or vector(0)`, "medium")).
 			WithTarget(instant(`sum(github_dependabot_alerts{org=~"$org", repository=~"$repository", state="open", severity="low"}) or vector(0)`, "low"))).
-		WithPanel(newStat("Open secret scanning alerts",
+		WithPanel(colored(newStat("Open secret scanning alerts",
 			"Open secret scanning alerts by validity: active secrets still work and must be revoked first; unknown means GitHub could not check (or does not check that type).",
 			6, 5).
 			Unit(unitNone).
 			NoValue("0").
-			Thresholds(thresholds("blue")).
-			OverrideByName("active", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("unknown", []dashboard.DynamicConfigValue{fixedColor("text")}).
-			OverrideByName("inactive", []dashboard.DynamicConfigValue{fixedColor("green")}).
+			Thresholds(thresholds("blue")), validityColors).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", validity="active"}) or vector(0)`, "active")).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", validity="unknown"}) or vector(0)`, "unknown")).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org=~"$org", repository=~"$repository", state="open", validity="inactive"}) or vector(0)`, "inactive"))).

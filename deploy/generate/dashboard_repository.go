@@ -15,82 +15,60 @@ func repository() *dashboard.DashboardBuilder {
 			repositoryQuery:       `label_values({__name__=~"github_code_scanning_alerts|github_dependabot_alerts|github_secret_scanning_alerts", org="$org"}, repository)`,
 			single:                true, // repository names are unique only within an organization
 		}).
-		WithPanel(newStat("Open code scanning alerts",
+		WithPanel(colored(newStat("Open code scanning alerts",
 			"Open code scanning alerts by severity: the four security severities, and the alerts that have only a rule severity (error, warning, note), which GitHub's security overview leaves out.",
 			7, 5).
 			Unit(unitNone).
 			NoValue("0").
-			Thresholds(thresholds("blue")).
-			OverrideByName("critical", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("high", []dashboard.DynamicConfigValue{fixedColor("red")}).
-			OverrideByName("medium", []dashboard.DynamicConfigValue{fixedColor("orange")}).
-			OverrideByName("low", []dashboard.DynamicConfigValue{fixedColor("yellow")}).
+			Thresholds(thresholds("blue")), severityColors).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org="$org", repository="$repository", state="open", severity="critical"}) or vector(0)`, "critical")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org="$org", repository="$repository", state="open", severity="high"}) or vector(0)`, "high")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org="$org", repository="$repository", state="open", severity="medium"}) or vector(0)`, "medium")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org="$org", repository="$repository", state="open", severity="low"}) or vector(0)`, "low")).
 			WithTarget(instant(`sum(github_code_scanning_alerts{org="$org", repository="$repository", state="open", severity!~"critical|high|medium|low"}) or vector(0)`, "other"))).
-		WithPanel(newStat("Open Dependabot alerts",
+		WithPanel(colored(newStat("Open Dependabot alerts",
 			"Open Dependabot alerts by advisory severity.",
 			7, 5).
 			Unit(unitNone).
 			NoValue("0").
-			Thresholds(thresholds("blue")).
-			OverrideByName("critical", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("high", []dashboard.DynamicConfigValue{fixedColor("red")}).
-			OverrideByName("medium", []dashboard.DynamicConfigValue{fixedColor("orange")}).
-			OverrideByName("low", []dashboard.DynamicConfigValue{fixedColor("yellow")}).
+			Thresholds(thresholds("blue")), severityColors).
 			WithTarget(instant(`sum(github_dependabot_alerts{org="$org", repository="$repository", state="open", severity="critical"}) or vector(0)`, "critical")).
 			WithTarget(instant(`sum(github_dependabot_alerts{org="$org", repository="$repository", state="open", severity="high"}) or vector(0)`, "high")).
 			WithTarget(instant(`sum(github_dependabot_alerts{org="$org", repository="$repository", state="open", severity="medium"}) or vector(0)`, "medium")).
 			WithTarget(instant(`sum(github_dependabot_alerts{org="$org", repository="$repository", state="open", severity="low"}) or vector(0)`, "low"))).
-		WithPanel(newStat("Open secret scanning alerts",
+		WithPanel(colored(newStat("Open secret scanning alerts",
 			"Open secret scanning alerts by validity: active secrets still work and must be revoked first.",
 			6, 5).
 			Unit(unitNone).
 			NoValue("0").
-			Thresholds(thresholds("blue")).
-			OverrideByName("active", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("unknown", []dashboard.DynamicConfigValue{fixedColor("text")}).
-			OverrideByName("inactive", []dashboard.DynamicConfigValue{fixedColor("green")}).
+			Thresholds(thresholds("blue")), validityColors).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org="$org", repository="$repository", state="open", validity="active"}) or vector(0)`, "active")).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org="$org", repository="$repository", state="open", validity="unknown"}) or vector(0)`, "unknown")).
 			WithTarget(instant(`sum(github_secret_scanning_alerts{org="$org", repository="$repository", state="open", validity="inactive"}) or vector(0)`, "inactive"))).
 		WithPanel(dataAge(`org="$org"`)).
-		WithPanel(newTimeseries("Open code scanning alerts by severity",
+		WithPanel(colored(newTimeseries("Open code scanning alerts by severity",
 			"Open code scanning alerts over time per severity (security severity, or rule severity when the alert has none).",
 			8, 8).
 			FillOpacity(10).
 			Unit(unitShort).
-			Min(0).
-			OverrideByName("critical", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("high", []dashboard.DynamicConfigValue{fixedColor("red")}).
-			OverrideByName("medium", []dashboard.DynamicConfigValue{fixedColor("orange")}).
-			OverrideByName("low", []dashboard.DynamicConfigValue{fixedColor("yellow")}).
+			Min(0), severityColors).
 			OverrideByName("error", []dashboard.DynamicConfigValue{fixedColor("red")}).
 			OverrideByName("warning", []dashboard.DynamicConfigValue{fixedColor("orange")}).
 			OverrideByName("note", []dashboard.DynamicConfigValue{fixedColor("blue")}).
 			WithTarget(series(`sum by (severity) (github_code_scanning_alerts{org="$org", repository="$repository", state="open"})`, "{{severity}}"))).
-		WithPanel(newTimeseries("Open Dependabot alerts by severity",
+		WithPanel(colored(newTimeseries("Open Dependabot alerts by severity",
 			"Open Dependabot alerts over time per advisory severity.",
 			8, 8).
 			FillOpacity(10).
 			Unit(unitShort).
-			Min(0).
-			OverrideByName("critical", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("high", []dashboard.DynamicConfigValue{fixedColor("red")}).
-			OverrideByName("medium", []dashboard.DynamicConfigValue{fixedColor("orange")}).
-			OverrideByName("low", []dashboard.DynamicConfigValue{fixedColor("yellow")}).
+			Min(0), severityColors).
 			WithTarget(series(`sum by (severity) (github_dependabot_alerts{org="$org", repository="$repository", state="open"})`, "{{severity}}"))).
-		WithPanel(newTimeseries("Open secret scanning alerts by validity",
+		WithPanel(colored(newTimeseries("Open secret scanning alerts by validity",
 			"Open secret scanning alerts over time per validity.",
 			8, 8).
 			FillOpacity(10).
 			Unit(unitShort).
-			Min(0).
-			OverrideByName("active", []dashboard.DynamicConfigValue{fixedColor("dark-red")}).
-			OverrideByName("unknown", []dashboard.DynamicConfigValue{fixedColor("text")}).
-			OverrideByName("inactive", []dashboard.DynamicConfigValue{fixedColor("green")}).
+			Min(0), validityColors).
 			WithTarget(series(`sum by (validity) (github_secret_scanning_alerts{org="$org", repository="$repository", state="open"})`, "{{validity}}"))).
 		WithPanel(newTimeseries("New vs. closed alerts per day",
 			"Alerts created (up) and closed (down) per day, by family. Derived from the exporter's counts: new = day-over-day rise of all alerts (open and closed), closed = rise of the fixed, dismissed and resolved ones. Each bar covers the 24 hours before it. Counts cannot tell individual alerts apart, so an alert reopened and closed again within a day is not seen; alerts of deleted repositories lower the numbers. Days before the exporter's first collection show 0.",

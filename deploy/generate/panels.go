@@ -427,3 +427,24 @@ func dataAge(orgMatcher string) *stat.PanelBuilder {
     github_exporter_collection_interval_seconds
 )`, "data age"))
 }
+
+// overrider is a panel builder that takes field overrides by series name.
+type overrider[B any] interface {
+	OverrideByName(name string, properties []dashboard.DynamicConfigValue) B
+}
+
+// seriesColor is the fixed colour of the series of one name.
+type seriesColor struct{ name, color string }
+
+var (
+	severityColors = []seriesColor{{"critical", "dark-red"}, {"high", "red"}, {"medium", "orange"}, {"low", "yellow"}}
+	validityColors = []seriesColor{{"active", "dark-red"}, {"unknown", "text"}, {"inactive", "green"}}
+)
+
+// colored gives each named series of the panel its fixed colour, in the order given.
+func colored[B overrider[B]](b B, colors []seriesColor) B {
+	for _, c := range colors {
+		b = b.OverrideByName(c.name, []dashboard.DynamicConfigValue{fixedColor(c.color)})
+	}
+	return b
+}
