@@ -332,7 +332,6 @@ func decodeChange(c Change) (f alertFields, hasSeverity bool, err error) {
 // publish recomputes the series of the given families of t and swaps them into the
 // snapshot. Called with t.live.mu held.
 func (e *Exporter) publish(t *Target, families map[string]bool) {
-	now := e.now()
 	for family := range families {
 		key := stateKey{t.Org, family}
 		st, ok := e.snap.Load().states[key]
@@ -343,13 +342,7 @@ func (e *Exporter) publish(t *Target, families map[string]bool) {
 		var err error
 		if family == inventorySource {
 			metrics, err = inventoryMetrics(t)
-		} else if family == "secret_scanning" {
-			metrics, err = secretScanningMetrics(t)
-			metrics = append(metrics, incrementalDisabled(t, family, family, genericSecretsKey))
-		} else if set, ok := t.alerts[family]; ok {
-			metrics, err = set.metrics(alertFamilies[family], t, t.SLA, now)
-			metrics = append(metrics, incrementalDisabled(t, family, family))
-		} else {
+		} else if metrics, ok, err = familyMetrics(t, family); !ok {
 			continue
 		}
 		if err != nil {

@@ -111,6 +111,27 @@ func (l *alertListing[T]) recordsKey() string {
 	return l.key
 }
 
+// familyMetrics derives an alert family's series from the Target's records as its source
+// does after a walk: for a restored state file and after webhook changes. ok is false
+// when the Target holds no records of the family.
+func familyMetrics(t *Target, family string) (metrics []prometheus.Metric, ok bool, err error) {
+	keys := []string{family}
+	if family == "secret_scanning" {
+		keys = append(keys, genericSecretsKey)
+		if t.alerts[family] == nil && t.alerts[genericSecretsKey] == nil {
+			return nil, false, nil
+		}
+		metrics, err = secretScanningMetrics(t)
+	} else {
+		set, spec := t.alerts[family], alertFamilies[family]
+		if set == nil || spec.desc == nil {
+			return nil, false, nil
+		}
+		metrics, err = set.metrics(spec, t, t.SLA, t.clock())
+	}
+	return append(metrics, incrementalDisabled(t, family, keys...)), true, err
+}
+
 // incrementalDisabled is github_exporter_incremental_walks_disabled of a family whose
 // records are kept under the given keys.
 func incrementalDisabled(t *Target, family string, keys ...string) prometheus.Metric {

@@ -85,7 +85,6 @@ func (e *Exporter) load() error {
 	e.saveMu.Lock()
 	e.lastSave, e.saveFailures = state.SavedAt, state.SaveFailures
 	e.saveMu.Unlock()
-	now := e.now()
 	for org, saved := range state.Orgs {
 		t, ok := e.targets[org]
 		if !ok {
@@ -95,17 +94,15 @@ func (e *Exporter) load() error {
 			t.Repos = NewInventory(saved.Repos)
 		}
 		t.alerts = saved.Alerts
-		for family, set := range saved.Alerts {
-			spec, ok := alertFamilies[family]
-			if !ok || set == nil {
-				continue
-			}
-			if len(set.Records) > 0 && len(set.Details) == 0 {
+		for _, set := range saved.Alerts {
+			if set != nil && len(set.Records) > 0 && len(set.Details) == 0 {
 				set.LastFull = 0 // a state from before details were kept: the next walk reads them all
 			}
-			metrics, err := set.metrics(spec, t, t.SLA, now)
-			if family == "secret_scanning" { // with the generic walk's records
-				metrics, err = secretScanningMetrics(t)
+		}
+		for family := range alertFamilies {
+			metrics, ok, err := familyMetrics(t, family)
+			if !ok {
+				continue
 			}
 			if err != nil {
 				return fmt.Errorf("restoring %s of %s: %w", family, org, err)
